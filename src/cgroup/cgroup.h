@@ -1,0 +1,98 @@
+/* One interface to the container's cgroup, whatever the host runs.
+ *
+ * The backend is chosen at run time by looking at /sys/fs/cgroup:
+ *   unified  cgroup2 mounted at /sys/fs/cgroup
+ *   legacy   v1 controllers under /sys/fs/cgroup/<controller>
+ *   hybrid   v1 controllers plus a cgroup2 mount at /sys/fs/cgroup/unified
+ *            (which may hold controllers of its own: hugetlb on some hosts)
+ * Each backend is a struct cgroup_ops; callers never test the version. */
+#ifndef CELL_CGROUP_CGROUP_H
+#define CELL_CGROUP_CGROUP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "oci/config.h"
+#include "util/err.h"
+
+enum cgroup_mode {
+	CGROUP_MODE_UNIFIED,
+	CGROUP_MODE_LEGACY,
+	CGROUP_MODE_HYBRID,
+};
+
+struct cgroup;
+
+struct cgroup_ops {
+	const char *name; /* "v2", "v1", "hybrid" */
+	/* Make the directories (all controllers). Idempotent. */
+	int (*create)(struct cgroup *cg, struct cell_err *e);
+	/* Write resources.  `update` is true for `cell update` (checks such as
+	   memory.checkBeforeUpdate apply).  Nothing half-applied on failure
+	   where the kernel allows rolling back. */
+	int (*apply)(struct cgroup *cg, const struct oci_resources *r,
+		     bool update, struct cell_err *e);
+	/* Move a process into the cgroup (every controller). */
+	int (*enter)(struct cgroup *cg, pid_t pid, struct cell_err *e);
+	int (*freeze)(struct cgroup *cg, bool frozen, struct cell_err *e);
+	/* 1 frozen, 0 not, <0 error */
+	int (*is_frozen)(struct cgroup *cg, struct cell_err *e);
+	/* Signal every process in the cgroup (cgroup.kill for SIGKILL on v2). */
+	int (*kill_all)(struct cgroup *cg, int sig, struct cell_err *e);
+	/* Every pid in the cgroup and its descendants; *pids malloc'd. */
+	int (*pids)(struct cgroup *cg, pid_t **pids, size_t *n,
+		    struct cell_err *e);
+	/* runc's "stats" object for `events --stats`. */
+	int (*stats)(struct cgroup *cg, json_t **out, struct cell_err *e);
+	/* Remove the directories, retrying while the kernel still holds them
+	   (EBUSY right after the last process exits).  Missing is success. */
+	int (*destroy)(struct cgroup *cg, struct cell_err *e);
+	/* An O_PATH|O_DIRECTORY fd of the v2 directory for clone3's
+	   CLONE_INTO_CGROUP, or -1 when the backend cannot use it. */
+	int (*clone_fd)(struct cgroup *cg);
+	/* An fd that becomes readable on each OOM kill (eventfd on v1,
+	   memory.events with POLLPRI on v2), or -errno. */
+	int (*oom_fd)(struct cgroup *cg, struct cell_err *e);
+	/* Total OOM kills so far (v1 memory.oom_control oom_kill, v2
+	   memory.events oom_kill). */
+	int (*oom_kills)(struct cgroup *cg, uint64_t *out, struct cell_err *e);
+};
+
+struct cgroup {
+	const struct cgroup_ops *ops;
+	enum cgroup_mode mode;
+	char *path; /* relative to each hierarchy's root, starts with '/' */
+	int v2_fd;  /* cached clone_fd, -1 until asked */
+};
+
+enum cgroup_mode cgroup_detect_mode(void);
+
+/* The cgroup for a container: `cgroups_path` from config.json (absolute =
+ * below the hierarchy root, relative = below cell's own parent), or
+ * "/cell/<id>" when NULL.  Nothing is created yet. */
+int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out,
+	       struct cell_err *e);
+void cgroup_free(struct cgroup *cg);
+
+/* Convenience wrappers: cg->ops->X(cg, ...). */
+static inline int cgroup_create(struct cgroup *cg, struct cell_err *e)
+{
+	return cg->ops->create(cg, e);
+}
+static inline int cgroup_apply(struct cgroup *cg, const struct oci_resources *r,
+			       bool update, struct cell_err *e)
+{
+	return cg->ops->apply(cg, r, update, e);
+}
+static inline int cgroup_enter(struct cgroup *cg, pid_t pid,
+			       struct cell_err *e)
+{
+	return cg->ops->enter(cg, pid, e);
+}
+static inline int cgroup_destroy(struct cgroup *cg, struct cell_err *e)
+{
+	return cg->ops->destroy(cg, e);
+}
+
+#endif

@@ -1,0 +1,2 @@
+/* work in progress */
+typedef int cell_placeholder_init;

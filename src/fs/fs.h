@@ -1,0 +1,39 @@
+/* The container's filesystem view: propagation, config mounts, /dev,
+ * pivot_root, masked and read-only paths.
+ *
+ * Runs in the container's init, inside its new mount namespace, before the
+ * user's process exists.  Every mount destination is resolved inside the
+ * rootfs (openat2 RESOLVE_IN_ROOT) and mounted with the fd-based mount API
+ * (open_tree, fsopen/fsmount, move_mount, mount_setattr), so a symlink in a
+ * hostile rootfs can never point a mount at the host. */
+#ifndef CELL_FS_FS_H
+#define CELL_FS_FS_H
+
+#include <stdbool.h>
+
+#include "oci/config.h"
+#include "util/err.h"
+
+struct rootfs_ctx {
+	const struct oci_config *config;
+	const char *rootfs; /* absolute host path of the root filesystem */
+	bool userns;        /* in a new user namespace: mknod is not allowed,
+			       devices are bind-mounted from the host */
+	bool no_pivot;      /* --no-pivot: MS_MOVE + chroot */
+};
+
+/* Step 1, still seeing the host: set / to rootfsPropagation (default
+ * rslave), make the rootfs a mount point, mount every config mount in
+ * order, populate /dev (the spec's default devices, linux.devices, the
+ * /dev/fd, stdin/out/err and ptmx symlinks).  Does not pivot. */
+int fs_prepare_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e);
+
+/* Step 2: make the rootfs "/" (pivot_root and detach the old root, so
+ * "/.." is "/"; or MS_MOVE + chroot with no_pivot).  cwd is "/" after. */
+int fs_pivot_root(const struct rootfs_ctx *ctx, struct cell_err *e);
+
+/* Step 3, inside the new root: masked paths, read-only paths, read-only
+ * root, then the mounts' final propagation. */
+int fs_finish_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e);
+
+#endif

@@ -1,0 +1,2 @@
+/* Placeholder until the networking work lands (issue 5). */
+#include "net/net.h"

@@ -1,0 +1,47 @@
+/* Confinement of the container's process: rlimits, the user switch,
+ * capabilities, no_new_privs and seccomp.  The kernel's order matters and
+ * container/init.c calls these in it:
+ *   rlimits -> bounding set -> setgroups/setgid/setuid (keeping caps)
+ *   -> effective/permitted/inheritable -> ambient -> no_new_privs
+ *   -> seccomp (last, just before execve). */
+#ifndef CELL_SEC_SEC_H
+#define CELL_SEC_SEC_H
+
+#include "oci/config.h"
+#include "util/err.h"
+
+int sec_apply_rlimits(const struct oci_process *p, struct cell_err *e);
+
+/* Drop every capability not in caps->bounding from the bounding set. */
+int sec_drop_bounding(const struct oci_caps *caps, struct cell_err *e);
+
+/* setgroups(additionalGids), setresgid, setresuid, umask; capabilities
+ * survive the uid change (PR_SET_KEEPCAPS) for sec_apply_caps(). */
+int sec_switch_user(const struct oci_process *p, struct cell_err *e);
+
+/* Set effective, permitted, inheritable, then raise the ambient ones.
+ * With no "capabilities" object (has_caps false) every set is emptied. */
+int sec_apply_caps(const struct oci_process *p, struct cell_err *e);
+
+int sec_set_no_new_privs(struct cell_err *e);
+
+/* seccomp: compiled early (so a bad profile fails create), loaded last. */
+struct sec_seccomp;
+int sec_seccomp_compile(const struct oci_seccomp *s, struct sec_seccomp **out,
+			struct cell_err *e);
+/* Load it.  With an SCMP_ACT_NOTIFY rule, *notify_fd gets the listener fd
+ * (else -1). */
+int sec_seccomp_load(struct sec_seccomp *f, int *notify_fd,
+		     struct cell_err *e);
+void sec_seccomp_free(struct sec_seccomp *f);
+
+/* What `features` reports: the actions, operators and flags that work. */
+const char *const *sec_seccomp_actions(void);
+const char *const *sec_seccomp_operators(void);
+const char *const *sec_seccomp_flags(void);
+const char *const *sec_seccomp_archs(void);
+
+/* Every capability this kernel knows, as names (for `features`). */
+const char *const *sec_known_caps(void);
+
+#endif
