@@ -1,8 +1,264 @@
-/* STUB */
+/* Capabilities: the bounding set, then effective/permitted/inheritable, then
+ * ambient.  Bit N of every oci_caps mask is capability N. */
 #include "sec/sec.h"
+
+#include <ctype.h>
 #include <errno.h>
-int sec_drop_bounding(const struct oci_caps *caps, struct cell_err *e) { return 0; }
-int sec_switch_user(const struct oci_process *p, struct cell_err *e) { return 0; }
-int sec_apply_caps(const struct oci_process *p, struct cell_err *e) { return 0; }
-int sec_set_no_new_privs(struct cell_err *e) { return 0; }
-const char *const *sec_known_caps(void) { static const char *const n[] = { NULL }; return n; }
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+
+#include "util/cleanup.h"
+#include "util/log.h"
+
+/* Indexed by capability number, as in <linux/capability.h>. */
+static const char *const cap_names[] = {
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_DAC_READ_SEARCH",
+	"CAP_FOWNER",
+	"CAP_FSETID",
+	"CAP_KILL",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETPCAP",
+	"CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_NET_BROADCAST",
+	"CAP_NET_ADMIN",
+	"CAP_NET_RAW",
+	"CAP_IPC_LOCK",
+	"CAP_IPC_OWNER",
+	"CAP_SYS_MODULE",
+	"CAP_SYS_RAWIO",
+	"CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE",
+	"CAP_SYS_PACCT",
+	"CAP_SYS_ADMIN",
+	"CAP_SYS_BOOT",
+	"CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE",
+	"CAP_SYS_TIME",
+	"CAP_SYS_TTY_CONFIG",
+	"CAP_MKNOD",
+	"CAP_LEASE",
+	"CAP_AUDIT_WRITE",
+	"CAP_AUDIT_CONTROL",
+	"CAP_SETFCAP",
+	"CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN",
+	"CAP_SYSLOG",
+	"CAP_WAKE_ALARM",
+	"CAP_BLOCK_SUSPEND",
+	"CAP_AUDIT_READ",
+	"CAP_PERFMON",
+	"CAP_BPF",
+	"CAP_CHECKPOINT_RESTORE",
+};
+
+/* The highest capability this kernel knows.  libcap finds it by probing
+ * PR_CAPBSET_READ, which works before /proc is mounted in the container. */
+static int cap_last(void)
+{
+	int bits = (int)cap_max_bits();
+	if (bits <= 0 || bits > 64)
+		bits = (int)ARRAY_SIZE(cap_names);
+	return bits - 1;
+}
+
+static uint64_t cap_known_mask(void)
+{
+	int last = cap_last();
+	return last >= 63 ? ~UINT64_C(0) : (UINT64_C(1) << (last + 1)) - 1;
+}
+
+static const char *cap_name(int cap, char *buf, size_t len)
+{
+	if (cap >= 0 && (size_t)cap < ARRAY_SIZE(cap_names))
+		return cap_names[cap];
+	snprintf(buf, len, "CAP_%d", cap);
+	return buf;
+}
+
+/* A capability this kernel does not know cannot be granted; runc warns and
+ * goes on, so that one config serves old and new kernels. */
+static uint64_t drop_unknown(uint64_t mask, const char *set)
+{
+	uint64_t unknown = mask & ~cap_known_mask();
+	for (int cap = 0; unknown && cap < 64; cap++) {
+		if (!(unknown & (UINT64_C(1) << cap)))
+			continue;
+		char buf[16];
+		log_warn("process.capabilities.%s: %s is unknown to this "
+			 "kernel, ignored",
+			 set, cap_name(cap, buf, sizeof(buf)));
+	}
+	return mask & cap_known_mask();
+}
+
+int sec_drop_bounding(const struct oci_caps *caps, struct cell_err *e)
+{
+	uint64_t keep = drop_unknown(caps->bounding, "bounding");
+	int last = cap_last();
+
+	for (int cap = 0; cap <= last; cap++) {
+		if (keep & (UINT64_C(1) << cap))
+			continue;
+		/* Already gone (an outer runtime dropped it): dropping again
+		 * would need CAP_SETPCAP for nothing. */
+		if (prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) == 0)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0) < 0) {
+			char buf[16];
+			return cell_err_sys(
+				e, errno,
+				"process.capabilities.bounding: cannot drop %s%s",
+				cap_name(cap, buf, sizeof(buf)),
+				errno == EPERM ? " (CAP_SETPCAP is needed)" : "");
+		}
+	}
+	return 0;
+}
+
+static int caps_from_mask(cap_t c, cap_flag_t flag, uint64_t mask)
+{
+	for (int cap = 0; cap < 64; cap++) {
+		if (!(mask & (UINT64_C(1) << cap)))
+			continue;
+		cap_value_t v = cap;
+		if (cap_set_flag(c, flag, 1, &v, CAP_SET) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static int set_ambient(uint64_t ambient, uint64_t allowed,
+		       struct cell_err *e)
+{
+	/* Ambient capabilities arrived in Linux 4.3; without them an empty
+	 * ambient set is already what the config asks. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
+		if (errno == EINVAL && ambient == 0)
+			return 0;
+		return cell_err_sys(e, errno,
+				    "process.capabilities.ambient: cannot "
+				    "clear the ambient set");
+	}
+	for (int cap = 0; cap < 64; cap++) {
+		if (!(ambient & (UINT64_C(1) << cap)))
+			continue;
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
+			  (unsigned long)cap, 0, 0) == 0)
+			continue;
+		int err = errno;
+		char buf[16];
+		const char *name = cap_name(cap, buf, sizeof(buf));
+		/* The kernel only lets a capability be ambient while it is
+		 * both permitted and inheritable. */
+		if (err == EPERM && !(allowed & (UINT64_C(1) << cap)))
+			return cell_err_sys(
+				e, err,
+				"process.capabilities.ambient: cannot raise %s: "
+				"it must also be in the inheritable and "
+				"permitted sets",
+				name);
+		return cell_err_sys(e, err,
+				    "process.capabilities.ambient: cannot raise %s",
+				    name);
+	}
+	return 0;
+}
+
+int sec_apply_caps(const struct oci_process *p, struct cell_err *e)
+{
+	struct oci_caps c = { 0 };
+	if (p->has_caps) {
+		c.effective = drop_unknown(p->caps.effective, "effective");
+		c.permitted = drop_unknown(p->caps.permitted, "permitted");
+		c.inheritable = drop_unknown(p->caps.inheritable, "inheritable");
+		c.ambient = drop_unknown(p->caps.ambient, "ambient");
+	}
+
+	uint64_t extra = c.effective & ~c.permitted;
+	if (extra) {
+		char buf[16];
+		return cell_err_msg(
+			e, EINVAL,
+			"process.capabilities.effective: %s is not in the "
+			"permitted set",
+			cap_name(__builtin_ctzll(extra), buf, sizeof(buf)));
+	}
+
+	cap_t cs = cap_init();
+	if (!cs)
+		return cell_err_sys(e, errno, "process.capabilities: cap_init");
+	int r = caps_from_mask(cs, CAP_EFFECTIVE, c.effective);
+	if (r == 0)
+		r = caps_from_mask(cs, CAP_PERMITTED, c.permitted);
+	if (r == 0)
+		r = caps_from_mask(cs, CAP_INHERITABLE, c.inheritable);
+	if (r == 0 && cap_set_proc(cs) < 0)
+		r = -errno;
+	cap_free(cs);
+	if (r < 0)
+		return cell_err_sys(
+			e, -r,
+			"process.capabilities: cannot set effective %#llx, "
+			"permitted %#llx, inheritable %#llx%s",
+			(unsigned long long)c.effective,
+			(unsigned long long)c.permitted,
+			(unsigned long long)c.inheritable,
+			r == -EPERM ? " (a permitted or inheritable capability "
+				      "is missing from the bounding set or was "
+				      "already dropped)"
+				    : "");
+
+	return set_ambient(c.ambient, c.permitted & c.inheritable, e);
+}
+
+int sec_set_no_new_privs(struct cell_err *e)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return cell_err_sys(e, errno,
+				    "process.noNewPrivileges: prctl");
+	return 0;
+}
+
+/* sec_known_caps() hands out one array for the life of the process; it is
+ * built once because the kernel's capability count never changes. */
+static const char *known_caps[64 + 1];
+static char known_caps_extra[64][24];
+static pthread_once_t known_caps_once = PTHREAD_ONCE_INIT;
+
+static void known_caps_build(void)
+{
+	int last = cap_last();
+	for (int cap = 0; cap <= last; cap++) {
+		if ((size_t)cap < ARRAY_SIZE(cap_names)) {
+			known_caps[cap] = cap_names[cap];
+			continue;
+		}
+		/* Newer than this table: libcap may know its name. */
+		char *n = cap_to_name(cap);
+		char *buf = known_caps_extra[cap];
+		if (n && strncmp(n, "cap_", 4) == 0) {
+			snprintf(buf, sizeof(known_caps_extra[0]), "%s", n);
+		} else {
+			snprintf(buf, sizeof(known_caps_extra[0]), "CAP_%d",
+				 cap);
+		}
+		for (char *q = buf; *q; q++)
+			*q = (char)toupper((unsigned char)*q);
+		cap_free(n);
+		known_caps[cap] = buf;
+	}
+	known_caps[last + 1] = NULL;
+}
+
+const char *const *sec_known_caps(void)
+{
+	pthread_once(&known_caps_once, known_caps_build);
+	return known_caps;
+}

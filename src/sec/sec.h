@@ -35,6 +35,18 @@ int sec_seccomp_load(struct sec_seccomp *f, int *notify_fd,
 		     struct cell_err *e);
 void sec_seccomp_free(struct sec_seccomp *f);
 
+/* Hand the notify fd to the seccomp agent listening on the unix socket
+ * listener_path (linux.seccomp.listenerPath): one SOCK_STREAM message with
+ * the runtime-spec containerProcessState JSON
+ *   {"ociVersion", "fds": ["seccompFd"], "pid", "metadata", "state"}
+ * and the fd as SCM_RIGHTS.  state_json is the container's state object
+ * (as `cell state` prints it); metadata is linux.seccomp.listenerMetadata
+ * (may be NULL); pid is the process the filter confines (0 = state's
+ * "pid").  The caller keeps notify_fd and closes it afterwards. */
+int sec_seccomp_send_notify_fd(const char *listener_path, int notify_fd,
+			       const char *state_json, const char *metadata,
+			       pid_t pid, struct cell_err *e);
+
 /* What `features` reports: the actions, operators and flags that work. */
 const char *const *sec_seccomp_actions(void);
 const char *const *sec_seccomp_operators(void);
