@@ -3,6 +3,7 @@
  * back from /proc/self/status and /proc/self/limits. */
 #include <errno.h>
 #include <grp.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -152,6 +153,43 @@ static void test_umask_and_empty_groups(void **state)
 {
 	(void)state;
 	assert_child_ok(child_umask_and_no_groups);
+}
+
+static void write_file(const char *path, const char *data)
+{
+	FILE *f = fopen(path, "we");
+	CHECK(f);
+	CHECK(fputs(data, f) >= 0);
+	CHECK(fclose(f) == 0);
+}
+
+/* A user namespace whose setgroups is "deny": an empty list is fine, a
+ * list is an error that says why. */
+static void child_setgroups_denied(void)
+{
+	struct cell_err e = { 0 };
+	CHECK(unshare(CLONE_NEWUSER) == 0);
+	write_file("/proc/self/setgroups", "deny");
+	write_file("/proc/self/uid_map", "0 0 1");
+	write_file("/proc/self/gid_map", "0 0 1");
+
+	struct oci_process p = { .user = { .uid = 0, .gid = 0 } };
+	CHECK_OK(sec_switch_user(&p, &e), &e);
+
+	gid_t groups[] = { 0 };
+	p.user.additional_gids = groups;
+	p.user.n_additional_gids = 1;
+	CHECK(sec_switch_user(&p, &e) == -EPERM);
+	CHECK(strcmp(e.msg, "process.user.additionalGids: setgroups is "
+			    "denied in this user namespace "
+			    "(/proc/self/setgroups is \"deny\"): Operation "
+			    "not permitted") == 0);
+}
+
+static void test_setgroups_denied_in_userns(void **state)
+{
+	(void)state;
+	assert_child_ok(child_setgroups_denied);
 }
 
 static void child_ambient(void)
@@ -365,6 +403,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_user_switch_and_caps),
 		cmocka_unit_test(test_umask_and_empty_groups),
+		cmocka_unit_test(test_setgroups_denied_in_userns),
 		cmocka_unit_test(test_ambient_raise),
 		cmocka_unit_test(test_ambient_without_inheritable),
 		cmocka_unit_test(test_effective_not_permitted),
