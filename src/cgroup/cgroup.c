@@ -1,7 +1,412 @@
-/* STUB */
+/* Which cgroup layout the host runs, and where a container's cgroup lives in
+ * each hierarchy.  Nothing here touches a cgroup; see v1.c / v2.c. */
 #include "cgroup/cgroup.h"
+
 #include <errno.h>
-enum cgroup_mode cgroup_detect_mode(void) { return CGROUP_MODE_HYBRID; }
-int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out, struct cell_err *e)
-{ return cell_err_msg(e, ENOSYS, "not implemented"); }
-void cgroup_free(struct cgroup *cg) { (void)cg; }
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "cgroup/internal.h"
+#include "util/cleanup.h"
+#include "util/file.h"
+#include "util/path.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* The controllers a v1 mount may carry; anything else in the super options
+ * (rw, xattr, name=..., release_agent=...) is not a controller. */
+static const char *const v1_controllers[] = {
+	"cpuset",  "cpu",     "cpuacct", "blkio",  "memory",
+	"devices", "freezer", "net_cls", "net_prio", "perf_event",
+	"hugetlb", "pids",    "rdma",    "misc",   NULL,
+};
+
+static bool is_cgroup2(const char *path)
+{
+	struct statfs sfs;
+	return statfs(path, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+enum cgroup_mode cgroup_detect_mode(void)
+{
+	if (is_cgroup2(CGROUP_MNT))
+		return CGROUP_MODE_UNIFIED;
+	if (is_cgroup2(CGROUP_MNT "/unified"))
+		return CGROUP_MODE_HYBRID;
+	return CGROUP_MODE_LEGACY;
+}
+
+static bool is_v1_controller(const char *name)
+{
+	for (const char *const *c = v1_controllers; *c; c++)
+		if (strcmp(*c, name) == 0)
+			return true;
+	return false;
+}
+
+/* Does the comma list contain `word`? */
+static bool list_has(const char *list, const char *word)
+{
+	size_t wl = strlen(word);
+	for (const char *p = list; p && *p;) {
+		const char *comma = strchr(p, ',');
+		size_t l = comma ? (size_t)(comma - p) : strlen(p);
+		if (l == wl && strncmp(p, word, wl) == 0)
+			return true;
+		p = comma ? comma + 1 : NULL;
+	}
+	return false;
+}
+
+/* Same set of controllers, in any order. */
+static bool same_set(const char *a, const char *b)
+{
+	_cleanup_free_ char *copy = strdup(a);
+	if (!copy)
+		return false;
+	size_t na = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save), na++)
+		if (!list_has(b, t))
+			return false;
+	size_t nb = 1;
+	for (const char *p = b; *p; p++)
+		nb += *p == ',';
+	return na == nb;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r;) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] &&
+		    r[3]) {
+			*w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) |
+				      (r[3] - '0'));
+			r += 4;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+}
+
+/* The caller's cgroup (malloc'd) in the hierarchy whose /proc/self/cgroup
+ * controller field is `ctrls` ("" for v2), or NULL. */
+static char *own_cgroup(const char *proc_cgroup, const char *ctrls)
+{
+	_cleanup_free_ char *copy = strdup(proc_cgroup);
+	if (!copy)
+		return NULL;
+	char *save = NULL;
+	for (char *line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		const char *field = c1 + 1;
+		if ((*ctrls == '\0' && *field == '\0' && line[0] == '0') ||
+		    (*ctrls && *field && same_set(field, ctrls)))
+			return strdup(c2 + 1);
+	}
+	return NULL;
+}
+
+/* Own cgroup path relative to the mount's root (strip the mount root). */
+static char *own_below_mount(const char *proc_cgroup, const char *ctrls,
+			     const char *mount_root)
+{
+	_cleanup_free_ char *own = own_cgroup(proc_cgroup, ctrls);
+	if (!own)
+		return strdup("/");
+	size_t rl = strlen(mount_root);
+	if (strcmp(mount_root, "/") != 0 && strncmp(own, mount_root, rl) == 0 &&
+	    (own[rl] == '/' || own[rl] == '\0'))
+		return strdup(own[rl] ? own + rl : "/");
+	return steal_ptr(&own);
+}
+
+static void layout_free(struct cgroup_layout *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n_v1; i++) {
+		free(l->v1[i].controllers);
+		free(l->v1[i].mount);
+		free(l->v1[i].dir);
+	}
+	free(l->v1);
+	free(l->v2_mount);
+	free(l->v2_dir);
+	free(l);
+}
+
+/* A dir = mount + inner, where inner is the cgroup path below the mount:
+ * `path` when absolute, else own + rel. */
+static char *hier_dir(const char *mount, const char *own, const char *path,
+		      bool relative)
+{
+	_cleanup_free_ char *inner =
+		relative ? path_join(own ? own : "/", path) : strdup(path);
+	if (!inner)
+		return NULL;
+	_cleanup_free_ char *clean = path_clean(inner);
+	if (!clean)
+		return NULL;
+	return path_join(mount, clean);
+}
+
+/* Read mountinfo and fill the v1 hierarchies and the v2 mount. */
+static int layout_build(struct cgroup_layout *l, enum cgroup_mode mode,
+			const char *path, bool relative, char **v2_own,
+			char **first_own, struct cell_err *e)
+{
+	_cleanup_free_ char *mi = NULL, *pc = NULL;
+	int r = file_read_at(AT_FDCWD, "/proc/self/mountinfo", 0, &mi, NULL, e);
+	if (r < 0)
+		return cell_err_wrap(e, "cgroup");
+	r = file_read_at(AT_FDCWD, "/proc/self/cgroup", 0, &pc, NULL, e);
+	if (r < 0)
+		return cell_err_wrap(e, "cgroup");
+
+	const char *want_v2 = mode == CGROUP_MODE_UNIFIED ? CGROUP_MNT
+				: mode == CGROUP_MODE_HYBRID
+					? CGROUP_MNT "/unified"
+					: NULL;
+	char *save = NULL;
+	for (char *line = strtok_r(mi, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		/* id parent maj:min root mountpoint opts [optional...] - type
+		   source superopts */
+		char *f[6] = {0};
+		char *s2 = NULL, *p = line;
+		for (int i = 0; i < 5; i++) {
+			f[i] = strtok_r(p, " ", &s2);
+			p = NULL;
+		}
+		char *sep = strstr(s2 ? s2 : "", " - ");
+		if (!f[4] || !sep)
+			continue;
+		char *s3 = NULL;
+		char *type = strtok_r(sep + 3, " ", &s3);
+		strtok_r(NULL, " ", &s3); /* source */
+		char *superopts = strtok_r(NULL, " ", &s3);
+		if (!type || !superopts)
+			continue;
+		char *root = f[3], *mnt = f[4];
+		unescape_octal(root);
+		unescape_octal(mnt);
+
+		if (strcmp(type, "cgroup2") == 0 && want_v2 &&
+		    strcmp(mnt, want_v2) == 0 && !l->v2_mount) {
+			l->v2_mount = strdup(mnt);
+			*v2_own = own_below_mount(pc, "", root);
+			l->v2_dir = hier_dir(mnt, *v2_own, path, relative);
+			if (!l->v2_mount || !*v2_own || !l->v2_dir)
+				return cell_err_sys(e, ENOMEM, "cgroup");
+			continue;
+		}
+		if (strcmp(type, "cgroup") != 0 || mode == CGROUP_MODE_UNIFIED)
+			continue;
+
+		char ctrls[256] = "";
+		bool dup = false;
+		char *s4 = NULL;
+		for (char *o = strtok_r(superopts, ",", &s4); o;
+		     o = strtok_r(NULL, ",", &s4)) {
+			if (!is_v1_controller(o))
+				continue;
+			if (cg_v1_find(&(struct cgroup){ .layout = l }, o))
+				dup = true; /* mounted twice: keep the first */
+			if (ctrls[0])
+				strncat(ctrls, ",", sizeof(ctrls) - strlen(ctrls) - 1);
+			strncat(ctrls, o, sizeof(ctrls) - strlen(ctrls) - 1);
+		}
+		/* Named hierarchies (name=systemd) hold no controllers; the
+		   process stays where systemd put it. */
+		if (!ctrls[0] || dup)
+			continue;
+		struct cg_v1_hier *nv =
+			realloc(l->v1, (l->n_v1 + 1) * sizeof(*nv));
+		if (!nv)
+			return cell_err_sys(e, ENOMEM, "cgroup");
+		l->v1 = nv;
+		struct cg_v1_hier *h = &l->v1[l->n_v1++];
+		*h = (struct cg_v1_hier){ 0 };
+		_cleanup_free_ char *own = own_below_mount(pc, ctrls, root);
+		h->controllers = strdup(ctrls);
+		h->mount = strdup(mnt);
+		h->dir = hier_dir(mnt, own, path, relative);
+		if (!h->controllers || !h->mount || !h->dir || !own)
+			return cell_err_sys(e, ENOMEM, "cgroup");
+		if (!*first_own)
+			*first_own = steal_ptr(&own);
+	}
+	if (mode != CGROUP_MODE_LEGACY && !l->v2_mount)
+		return cell_err_msg(e, ENOENT,
+				    "cgroup: no cgroup2 mount at %s", want_v2);
+	if (mode != CGROUP_MODE_UNIFIED && l->n_v1 == 0)
+		return cell_err_msg(e, ENOENT,
+				    "cgroup: no cgroup v1 controller mounted");
+	return 0;
+}
+
+static bool has_dotdot(const char *path)
+{
+	for (const char *p = path; *p;) {
+		const char *slash = strchr(p, '/');
+		size_t l = slash ? (size_t)(slash - p) : strlen(p);
+		if (l == 2 && p[0] == '.' && p[1] == '.')
+			return true;
+		p = slash ? slash + 1 : p + l;
+	}
+	return false;
+}
+
+int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out,
+	       struct cell_err *e)
+{
+	_cleanup_free_ char *dflt = NULL;
+	if (!cgroups_path || !*cgroups_path) {
+		if (!id || !*id || strchr(id, '/') || has_dotdot(id))
+			return cell_err_msg(e, EINVAL,
+					    "cgroup: invalid container id");
+		if (asprintf(&dflt, "/cell/%s", id) < 0)
+			return cell_err_sys(e, ENOMEM, "cgroup");
+		cgroups_path = dflt;
+	}
+	bool relative = cgroups_path[0] != '/';
+	if (relative && strchr(cgroups_path, ':'))
+		return cell_err_msg(e, EINVAL,
+				    "cgroupsPath: systemd-style path needs "
+				    "--systemd-cgroup, which is not supported");
+	if (has_dotdot(cgroups_path))
+		return cell_err_msg(e, EINVAL,
+				    "cgroupsPath: %s: \"..\" is not allowed",
+				    cgroups_path);
+
+	struct cgroup *cg = calloc(1, sizeof(*cg));
+	if (!cg)
+		return cell_err_sys(e, ENOMEM, "cgroup");
+	cg->v2_fd = -1;
+	cg->mode = cgroup_detect_mode();
+	cg->layout = calloc(1, sizeof(*cg->layout));
+	if (!cg->layout) {
+		cgroup_free(cg);
+		return cell_err_sys(e, ENOMEM, "cgroup");
+	}
+	cg->layout->default_path = dflt != NULL;
+	cg->ops = cg->mode == CGROUP_MODE_UNIFIED ? &cgroup_v2_ops
+		  : cg->mode == CGROUP_MODE_HYBRID ? &cgroup_v1_hybrid_ops
+						   : &cgroup_v1_ops;
+
+	_cleanup_free_ char *v2_own = NULL, *first_own = NULL;
+	int r = layout_build(cg->layout, cg->mode, cgroups_path, relative,
+			     &v2_own, &first_own, e);
+	if (r < 0) {
+		cgroup_free(cg);
+		return r;
+	}
+	const char *own = v2_own ? v2_own : first_own;
+	_cleanup_free_ char *joined =
+		relative ? path_join(own ? own : "/", cgroups_path)
+			 : strdup(cgroups_path);
+	cg->path = joined ? path_clean(joined) : NULL;
+	if (!cg->path) {
+		cgroup_free(cg);
+		return cell_err_sys(e, ENOMEM, "cgroup");
+	}
+	if (strcmp(cg->path, "/") == 0) {
+		cgroup_free(cg);
+		return cell_err_msg(e, EINVAL,
+				    "cgroupsPath: the root cgroup cannot be "
+				    "a container's cgroup");
+	}
+	*out = cg;
+	return 0;
+}
+
+void cgroup_free(struct cgroup *cg)
+{
+	if (!cg)
+		return;
+	if (cg->v2_fd >= 0)
+		close(cg->v2_fd);
+	layout_free(cg->layout);
+	free(cg->path);
+	free(cg);
+}
+
+const struct cg_v1_hier *cg_v1_find(const struct cgroup *cg,
+				    const char *controller)
+{
+	const struct cgroup_layout *l = cg->layout;
+	for (size_t i = 0; i < l->n_v1; i++)
+		if (list_has(l->v1[i].controllers, controller))
+			return &l->v1[i];
+	return NULL;
+}
+
+bool cg_v2_has_controller(const struct cgroup *cg, const char *controller)
+{
+	if (!cg->layout->v2_mount)
+		return false;
+	/* Devices (eBPF) and the freezer are part of the v2 core. */
+	if (strcmp(controller, "devices") == 0 ||
+	    strcmp(controller, "freezer") == 0)
+		return true;
+	_cleanup_free_ char *list = NULL;
+	struct cell_err ignored;
+	if (cg_read(cg->layout->v2_mount, "cgroup.controllers", &list,
+		    &ignored) < 0)
+		return false;
+	for (char *p = list; *p; p++)
+		if (*p == ' ' || *p == '\n')
+			*p = ',';
+	return list_has(list, controller);
+}
+
+const char *cgroup_controller_dir(const struct cgroup *cg,
+				  const char *controller, bool *is_v2)
+{
+	bool v2 = false;
+	const char *dir = NULL;
+	/* The block I/O controller is "blkio" in v1 and "io" in v2. */
+	const char *v1_name = strcmp(controller, "io") == 0 ? "blkio"
+							     : controller;
+	const char *v2_name = strcmp(controller, "blkio") == 0 ? "io"
+								: controller;
+	if (cg->mode == CGROUP_MODE_UNIFIED) {
+		v2 = true;
+		if (cg_v2_has_controller(cg, v2_name))
+			dir = cg->layout->v2_dir;
+	} else {
+		const struct cg_v1_hier *h = cg_v1_find(cg, v1_name);
+		if (h) {
+			dir = h->dir;
+		} else if (cg->mode == CGROUP_MODE_HYBRID &&
+			   cg_v2_has_controller(cg, v2_name)) {
+			dir = cg->layout->v2_dir;
+			v2 = true;
+		}
+	}
+	if (is_v2)
+		*is_v2 = v2;
+	return dir;
+}
+
+const char *cgroup_v2_dir(const struct cgroup *cg)
+{
+	return cg->layout->v2_dir;
+}

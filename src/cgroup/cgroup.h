@@ -23,6 +23,7 @@ enum cgroup_mode {
 };
 
 struct cgroup;
+struct cgroup_layout; /* private to src/cgroup: where each hierarchy lives */
 
 struct cgroup_ops {
 	const char *name; /* "v2", "v1", "hybrid" */
@@ -64,6 +65,7 @@ struct cgroup {
 	enum cgroup_mode mode;
 	char *path; /* relative to each hierarchy's root, starts with '/' */
 	int v2_fd;  /* cached clone_fd, -1 until asked */
+	struct cgroup_layout *layout;
 };
 
 enum cgroup_mode cgroup_detect_mode(void);
@@ -74,6 +76,28 @@ enum cgroup_mode cgroup_detect_mode(void);
 int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out,
 	       struct cell_err *e);
 void cgroup_free(struct cgroup *cg);
+
+/* The directory that holds `controller`'s files for this cgroup ("memory",
+ * "cpu", "hugetlb", ...), or NULL when the host has no such controller.
+ * *is_v2 (may be NULL) says which file names to expect: in hybrid mode a
+ * controller missing from v1 may live in the v2 node. */
+const char *cgroup_controller_dir(const struct cgroup *cg,
+				  const char *controller, bool *is_v2);
+
+/* The v2 directory (unified and hybrid), or NULL on legacy. */
+const char *cgroup_v2_dir(const struct cgroup *cg);
+
+/* Conversions engines expect (pure functions).
+ * v1 cpu.shares (2..262144; 0 = unset) -> v2 cpu.weight (1..10000). */
+uint64_t cgroup_shares_to_weight(uint64_t shares);
+/* blkio.weight (10..1000) -> io.weight (1..10000). */
+uint64_t cgroup_blkio_to_io_weight(uint64_t weight);
+/* OCI memory.swap (memory+swap) -> v2 memory.swap.max (swap alone);
+ * -1 = "max".  Errors name linux.resources.memory.swap. */
+int cgroup_swap_to_v2(int64_t swap, int64_t limit, int64_t *out,
+		      struct cell_err *e);
+/* A cpuset list such as "0-3,7" (also "" = inherit). */
+bool cgroup_cpuset_list_valid(const char *list);
 
 /* Convenience wrappers: cg->ops->X(cg, ...). */
 static inline int cgroup_create(struct cgroup *cg, struct cell_err *e)

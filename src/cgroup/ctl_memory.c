@@ -1,0 +1,146 @@
+/* The memory controller: limit, reservation, swap, swappiness, OOM killer.
+ *
+ * OCI's memory.swap is v1's memsw: memory PLUS swap.  v1 writes it as is
+ * (memory.memsw.limit_in_bytes, which the kernel keeps >= the memory
+ * limit); v2 has memory.swap.max for swap alone, so it gets swap - limit. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "cgroup/internal.h"
+#include "util/log.h"
+
+#define F "linux.resources.memory."
+
+static bool given(const struct opt_i64 *v)
+{
+	return v->set && v->v != 0; /* 0 is "unset", as runc reads it */
+}
+
+static int write_i64(const char *dir, const char *file, int64_t v,
+		     const char *field, struct cell_err *e)
+{
+	if (cg_writef(dir, file, e, "%lld", (long long)v) < 0)
+		return cell_err_wrap(e, F "%s", field);
+	return 0;
+}
+
+static int memory_v1(const struct cg_apply_ctx *c, struct cell_err *e)
+{
+	const struct oci_resources *r = c->r;
+	const char *d = c->dir;
+	bool limit = given(&r->memory.limit);
+	bool swap = given(&r->memory.swap);
+	int ret;
+
+	if (swap && !cg_file_exists(d, "memory.memsw.limit_in_bytes")) {
+		log_warn(F "swap is ignored: the kernel does not account swap "
+			   "(swapaccount=1 is off)");
+		swap = false;
+	}
+	if (limit && swap) {
+		/* The kernel keeps limit <= memsw at every step: raise memsw
+		   before the limit, lower the limit before memsw. */
+		uint64_t cur = 0;
+		if ((ret = cg_read_u64(d, "memory.limit_in_bytes", &cur, e)) < 0)
+			return cell_err_wrap(e, F "limit");
+		bool memsw_first = r->memory.swap.v == -1 ||
+				   (uint64_t)r->memory.swap.v > cur;
+		if (memsw_first &&
+		    (ret = write_i64(d, "memory.memsw.limit_in_bytes",
+				     r->memory.swap.v, "swap", e)) < 0)
+			return ret;
+		if ((ret = write_i64(d, "memory.limit_in_bytes",
+				     r->memory.limit.v, "limit", e)) < 0)
+			return ret;
+		if (!memsw_first &&
+		    (ret = write_i64(d, "memory.memsw.limit_in_bytes",
+				     r->memory.swap.v, "swap", e)) < 0)
+			return ret;
+	} else if (limit) {
+		/* EINVAL here: above an earlier memory+swap limit. */
+		if ((ret = write_i64(d, "memory.limit_in_bytes",
+				     r->memory.limit.v, "limit", e)) < 0)
+			return ret;
+	} else if (swap) {
+		if ((ret = write_i64(d, "memory.memsw.limit_in_bytes",
+				     r->memory.swap.v, "swap", e)) < 0)
+			return ret;
+	}
+	if (given(&r->memory.reservation) &&
+	    (ret = write_i64(d, "memory.soft_limit_in_bytes",
+			     r->memory.reservation.v, "reservation", e)) < 0)
+		return ret;
+	if (r->memory.swappiness.set &&
+	    (ret = write_i64(d, "memory.swappiness",
+			     (int64_t)r->memory.swappiness.v, "swappiness",
+			     e)) < 0)
+		return ret;
+	if (r->memory.has_disable_oom_killer &&
+	    (ret = write_i64(d, "memory.oom_control",
+			     r->memory.disable_oom_killer ? 1 : 0,
+			     "disableOOMKiller", e)) < 0)
+		return ret;
+	if (r->memory.has_use_hierarchy &&
+	    cg_file_exists(d, "memory.use_hierarchy")) {
+		struct cell_err we;
+		/* Fixed to 1 on modern kernels; a refusal is not fatal. */
+		if (write_i64(d, "memory.use_hierarchy",
+			      r->memory.use_hierarchy ? 1 : 0, "useHierarchy",
+			      &we) < 0)
+			log_warn("%s", we.msg);
+	}
+	return 0;
+}
+
+static int write_max(const char *dir, const char *file, int64_t v,
+		     const char *field, struct cell_err *e)
+{
+	int ret = v < 0 ? cg_write(dir, file, "max", e)
+			: cg_writef(dir, file, e, "%lld", (long long)v);
+	return ret < 0 ? cell_err_wrap(e, F "%s", field) : 0;
+}
+
+static int memory_v2(const struct cg_apply_ctx *c, struct cell_err *e)
+{
+	const struct oci_resources *r = c->r;
+	const char *d = c->dir;
+	int ret;
+	int64_t limit = given(&r->memory.limit) ? r->memory.limit.v : 0;
+
+	if (limit && (ret = write_max(d, "memory.max", limit, "limit", e)) < 0)
+		return ret;
+	int64_t swap_v2 = 0;
+	if (given(&r->memory.swap)) {
+		if ((ret = cgroup_swap_to_v2(r->memory.swap.v, limit, &swap_v2,
+					     e)) < 0)
+			return ret;
+	} else if (limit == -1) {
+		/* Unlimited memory and no swap given: unlimited swap too, as
+		   v1's memsw would be. */
+		swap_v2 = -1;
+	}
+	if (swap_v2) {
+		if (!cg_file_exists(d, "memory.swap.max"))
+			log_warn(F "swap is ignored: the kernel has no "
+				   "memory.swap.max (swap accounting off)");
+		else if ((ret = write_max(d, "memory.swap.max", swap_v2, "swap",
+					  e)) < 0)
+			return ret;
+	}
+	if (given(&r->memory.reservation) &&
+	    (ret = write_max(d, "memory.low", r->memory.reservation.v,
+			     "reservation", e)) < 0)
+		return ret;
+	if (r->memory.swappiness.set)
+		log_warn(F "swappiness is ignored: cgroup v2 has no "
+			   "per-cgroup swappiness");
+	if (r->memory.has_disable_oom_killer && r->memory.disable_oom_killer)
+		log_warn(F "disableOOMKiller is ignored: cgroup v2 cannot "
+			   "disable the OOM killer");
+	return 0;
+}
+
+int cg_apply_memory(const struct cg_apply_ctx *c, struct cell_err *e)
+{
+	return c->v2 ? memory_v2(c, e) : memory_v1(c, e);
+}
