@@ -14,13 +14,29 @@
 #include "oci/config.h"
 #include "util/err.h"
 
+/* What step 1 hands to step 3 across pivot_root.  The caller owns it
+ * (fs_state_init before step 1, fs_state_release after step 3). */
+struct rootfs_state {
+	/* A detached clone (open_tree OPEN_TREE_CLONE) of the host's
+	 * /dev/null, checked to be char 1:3: what masked files are covered
+	 * with, so a container that planted its own /dev/null cannot choose
+	 * what masks /proc/kcore.  -1 when not taken. */
+	int devnull_tree;
+};
+
 struct rootfs_ctx {
 	const struct oci_config *config;
 	const char *rootfs; /* absolute host path of the root filesystem */
 	bool userns;        /* in a new user namespace: mknod is not allowed,
 			       devices are bind-mounted from the host */
 	bool no_pivot;      /* --no-pivot: MS_MOVE + chroot */
+	struct rootfs_state *state; /* may be NULL: step 3 then masks with
+				       the new root's /dev/null, after
+				       checking it is char 1:3 */
 };
+
+void fs_state_init(struct rootfs_state *st);
+void fs_state_release(struct rootfs_state *st);
 
 /* Step 1, still seeing the host: set / to rootfsPropagation (default
  * rslave), make the rootfs a mount point, mount every config mount in
@@ -35,5 +51,10 @@ int fs_pivot_root(const struct rootfs_ctx *ctx, struct cell_err *e);
 /* Step 3, inside the new root: masked paths, read-only paths, read-only
  * root, then the mounts' final propagation. */
 int fs_finish_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e);
+
+/* Bind the pty slave (an fd opened inside the container's devpts) over
+ * /dev/console, creating it if missing.  Run after fs_pivot_root; rootfd is
+ * the container's root, or -1 for the current "/". */
+int fs_bind_console(int rootfd, int pty_slave_fd, struct cell_err *e);
 
 #endif

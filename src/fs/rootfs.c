@@ -1,9 +1,121 @@
-/* STUB */
-#include "fs/fs.h"
+/* Step 1 of the filesystem view, still seeing the host: propagation, the
+ * rootfs as a mount point, the config mounts in order, /dev. */
+#include "fs/fs-internal.h"
+
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/path.h"
+
+void fs_state_init(struct rootfs_state *st)
+{
+	st->devnull_tree = -1;
+}
+
+void fs_state_release(struct rootfs_state *st)
+{
+	if (st->devnull_tree >= 0)
+		close(st->devnull_tree);
+	st->devnull_tree = -1;
+}
+
+unsigned long fs_rootfs_propagation(const struct oci_config *c)
+{
+	return c->linux.rootfs_propagation ? c->linux.rootfs_propagation
+					   : (unsigned long)(MS_SLAVE | MS_REC);
+}
+
+/* pivot_root(2) refuses a new root whose parent mount is shared, and a
+ * shared "/" (and bind(2) refuses an unbindable source): with such a
+ * rootfsPropagation the mount holding the rootfs, and "/", are made
+ * private, as runc does.  The rootfs gets the asked-for propagation back
+ * after the pivot. */
+static int make_rootfs_parent_private(const char *rootfs, struct cell_err *e)
+{
+	char real[PATH_MAX];
+	if (!realpath(rootfs, real))
+		return cell_err_sys(e, errno, "resolve rootfs %s", rootfs);
+	struct mountinfo mi = { 0 };
+	int r = mountinfo_read("/proc/self/mountinfo", &mi, e);
+	if (r < 0)
+		return r;
+	const struct mountinfo_entry *p = mountinfo_find_containing(&mi, real);
+	if (p && mount(NULL, p->mountpoint, NULL, MS_PRIVATE, NULL) < 0)
+		r = cell_err_sys(e, errno, "make %s private", p->mountpoint);
+	mountinfo_free(&mi);
+	if (r == 0 && mount(NULL, "/", NULL, MS_PRIVATE, NULL) < 0)
+		r = cell_err_sys(e, errno, "make / private");
+	return r;
+}
+
+/* Take the host's /dev/null now, while it is still reachable, for masking
+ * files after the pivot. */
+static int take_devnull(struct rootfs_state *st, struct cell_err *e)
+{
+	if (!st || st->devnull_tree >= 0)
+		return 0;
+	_cleanup_close_ int tree = sys_open_tree(
+		AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return cell_err_sys(e, errno, "open_tree the host's /dev/null");
+	struct stat st_null;
+	if (fstat(tree, &st_null) < 0)
+		return cell_err_sys(e, errno, "stat the host's /dev/null");
+	if (!S_ISCHR(st_null.st_mode) || st_null.st_rdev != makedev(1, 3))
+		return cell_err_msg(e, EINVAL,
+				    "the host's /dev/null is not char device 1:3");
+	st->devnull_tree = steal_fd(&tree);
+	return 0;
+}
+
 int fs_prepare_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e)
-{ return cell_err_msg(e, ENOSYS, "not implemented"); }
-int fs_pivot_root(const struct rootfs_ctx *ctx, struct cell_err *e)
-{ return cell_err_msg(e, ENOSYS, "not implemented"); }
-int fs_finish_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e)
-{ return cell_err_msg(e, ENOSYS, "not implemented"); }
+{
+	const struct oci_config *c = ctx->config;
+	if (!ctx->rootfs || ctx->rootfs[0] != '/')
+		return cell_err_msg(e, EINVAL, "rootfs must be an absolute path");
+
+	/* Nothing below may leak to the host: slave by default, so host mounts
+	 * still arrive but ours never go back. */
+	unsigned long prop = fs_rootfs_propagation(c);
+	if (mount(NULL, "/", NULL, prop, NULL) < 0)
+		return cell_err_sys(e, errno, "set propagation of /");
+	if (prop & (MS_SHARED | MS_UNBINDABLE)) {
+		int r = make_rootfs_parent_private(ctx->rootfs, e);
+		if (r < 0)
+			return r;
+	}
+
+	/* pivot_root needs the new root to be a mount point. */
+	if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return cell_err_sys(e, errno, "bind rootfs %s onto itself",
+				    ctx->rootfs);
+	_cleanup_close_ int rootfd =
+		open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return cell_err_sys(e, errno, "open rootfs %s", ctx->rootfs);
+
+	int r = take_devnull(ctx->state, e);
+	if (r < 0)
+		return r;
+
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		r = fs_mount_one(ctx, rootfd, &c->mounts[i], e);
+		if (r < 0)
+			return cell_err_wrap(e, "mounts[%zu] (%s)", i,
+					     c->mounts[i].destination);
+	}
+
+	if (fs_dev_needs_setup(c)) {
+		r = fs_setup_dev(ctx, rootfd, e);
+		if (r < 0)
+			return cell_err_wrap(e, "/dev");
+	}
+	return 0;
+}

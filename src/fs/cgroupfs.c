@@ -1,0 +1,159 @@
+/* "cgroup" type mounts.
+ *
+ * On a unified (v2) host this is one cgroup2 mount.  On v1 and hybrid hosts
+ * it is what the host has under /sys/fs/cgroup: a tmpfs holding one cgroup
+ * v1 mount per hierarchy found in /proc/self/mountinfo (cpu and cpuacct
+ * apart or together, name=systemd, and the hybrid's cgroup2 "unified").
+ * Inside a cgroup namespace each mount's root is the container's cgroup. */
+#include "fs/fs-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static bool host_is_unified(void)
+{
+	struct statfs sfs;
+	return statfs("/sys/fs/cgroup", &sfs) == 0 &&
+	       sfs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* The superblock options of a v1 hierarchy, minus what must not be
+ * replayed: rw/ro come from the config mount, and release_agent is the
+ * host's (and the CVE-2022-0492 escape hatch). */
+static char *v1_options(const char *superopts)
+{
+	_cleanup_free_ char *copy = strdup(superopts);
+	char *out = calloc(1, strlen(superopts) + 1);
+	if (!copy || !out) {
+		free(out);
+		return NULL;
+	}
+	char *save = NULL;
+	for (char *o = strtok_r(copy, ",", &save); o;
+	     o = strtok_r(NULL, ",", &save)) {
+		if (strcmp(o, "rw") == 0 || strcmp(o, "ro") == 0 ||
+		    strncmp(o, "release_agent=", 14) == 0)
+			continue;
+		if (*out)
+			strcat(out, ",");
+		strcat(out, o);
+	}
+	return out;
+}
+
+static int mount_hierarchy(int dirfd, const char *name, const char *fstype,
+			   const char *opts, unsigned int attrs,
+			   struct cell_err *e)
+{
+	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+		return cell_err_sys(e, errno, "mkdir cgroup/%s", name);
+	_cleanup_close_ int target = openat(dirfd, name,
+					    O_PATH | O_DIRECTORY | O_NOFOLLOW |
+						    O_CLOEXEC);
+	if (target < 0)
+		return cell_err_sys(e, errno, "open cgroup/%s", name);
+	_cleanup_close_ int mfd =
+		fs_new_mount(fstype, "cgroup", opts, 0, attrs, e);
+	if (mfd < 0)
+		return cell_err_wrap(e, "cgroup hierarchy %s", name);
+	return fs_attach(mfd, target, name, e);
+}
+
+/* "cpu,cpuacct" mounted together: the names a reader expects exist as
+ * symlinks to the joint directory, as on the host. */
+static int link_comounted(int dirfd, const char *name, struct cell_err *e)
+{
+	if (!strchr(name, ','))
+		return 0;
+	_cleanup_free_ char *copy = strdup(name);
+	if (!copy)
+		return cell_err_sys(e, ENOMEM, "cgroup/%s", name);
+	char *save = NULL;
+	for (char *c = strtok_r(copy, ",", &save); c;
+	     c = strtok_r(NULL, ",", &save))
+		if (symlinkat(name, dirfd, c) < 0 && errno != EEXIST)
+			return cell_err_sys(e, errno, "symlink cgroup/%s", c);
+	return 0;
+}
+
+static int mount_v1(int targetfd, const struct oci_mount *m,
+		    unsigned int attrs, struct cell_err *e)
+{
+	struct mountinfo mi = { 0 };
+	int r = mountinfo_read("/proc/self/mountinfo", &mi, e);
+	if (r < 0)
+		return r;
+
+	/* The tmpfs is made read-only only after it is populated. */
+	_cleanup_close_ int tmpfs = fs_new_mount("tmpfs", "tmpfs", "mode=755",
+						 0, attrs & ~MOUNT_ATTR_RDONLY,
+						 e);
+	if (tmpfs < 0)
+		goto out;
+	r = fs_attach(tmpfs, targetfd, m->destination, e);
+	if (r < 0)
+		goto out;
+
+	for (size_t i = 0; i < mi.n && r == 0; i++) {
+		const struct mountinfo_entry *h = &mi.v[i];
+		const char *base = strrchr(h->mountpoint, '/');
+		if (!base || !base[1] ||
+		    strncmp(h->mountpoint, "/sys/fs/cgroup/", 15) != 0 ||
+		    strchr(h->mountpoint + 15, '/'))
+			continue;
+		base++;
+		if (strcmp(h->fstype, "cgroup") == 0) {
+			_cleanup_free_ char *opts = v1_options(h->superopts);
+			if (!opts) {
+				r = cell_err_sys(e, ENOMEM, "cgroup options");
+				break;
+			}
+			r = mount_hierarchy(tmpfs, base, "cgroup", opts, attrs, e);
+			if (r == 0)
+				r = link_comounted(tmpfs, base, e);
+		} else if (strcmp(h->fstype, "cgroup2") == 0) {
+			r = mount_hierarchy(tmpfs, base, "cgroup2", NULL, attrs,
+					    e);
+		}
+	}
+	if (r == 0 && (attrs & MOUNT_ATTR_RDONLY)) {
+		struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+		if (sys_mount_setattr(tmpfs, "", AT_EMPTY_PATH, &ro) < 0)
+			r = cell_err_sys(e, errno, "make %s read-only",
+					 m->destination);
+	}
+out:
+	mountinfo_free(&mi);
+	if (tmpfs < 0)
+		return tmpfs;
+	return r;
+}
+
+int fs_mount_cgroup(const struct rootfs_ctx *ctx, int targetfd,
+		    const struct oci_mount *m, struct cell_err *e)
+{
+	(void)ctx;
+	struct mount_attr attr = { 0 };
+	fs_flags_to_attr(m->flags, 0, &attr);
+	unsigned int attrs = (unsigned int)attr.attr_set;
+
+	if (!host_is_unified())
+		return mount_v1(targetfd, m, attrs, e);
+
+	_cleanup_close_ int mfd =
+		fs_new_mount("cgroup2", "cgroup", NULL, 0, attrs, e);
+	if (mfd < 0)
+		return mfd;
+	return fs_attach(mfd, targetfd, m->destination, e);
+}

@@ -1,0 +1,81 @@
+/* Shared between the files of src/fs; not part of the module's interface. */
+#ifndef CELL_FS_INTERNAL_H
+#define CELL_FS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fs/fs.h"
+#include "util/syscalls.h"
+
+/* One line of /proc/<pid>/mountinfo; strings are unescaped (\040 -> ' '). */
+struct mountinfo_entry {
+	int id;
+	int parent;
+	unsigned int major;
+	unsigned int minor;
+	char *root;
+	char *mountpoint;
+	char *options;   /* per-mount: "rw,nosuid,relatime" */
+	char *optional;  /* "shared:1 master:2", may be "" */
+	char *fstype;
+	char *source;
+	char *superopts; /* per-superblock: "rw,cpu" */
+};
+
+struct mountinfo {
+	struct mountinfo_entry *v;
+	size_t n;
+};
+
+/* Parse `path` (e.g. "/proc/self/mountinfo"). */
+int mountinfo_read(const char *path, struct mountinfo *out,
+		   struct cell_err *e);
+void mountinfo_free(struct mountinfo *mi);
+
+/* The entry whose mount point is the longest prefix of the absolute,
+ * symlink-free `path` (the mount that contains it); NULL if none. */
+const struct mountinfo_entry *mountinfo_find_containing(
+	const struct mountinfo *mi, const char *path);
+
+/* linux.rootfsPropagation, or the default MS_SLAVE|MS_REC. */
+unsigned long fs_rootfs_propagation(const struct oci_config *c);
+
+/* MS_* flags of a config mount -> struct mount_attr set/clear bits. */
+void fs_flags_to_attr(unsigned long set, unsigned long clear,
+		      struct mount_attr *attr);
+
+/* Read the kernel's message log from an fsopen() context fd into buf
+ * (empty string when there is none). */
+void fs_context_log(int fsfd, char *buf, size_t len);
+
+/* Mount one config mount inside the root. */
+int fs_mount_one(const struct rootfs_ctx *ctx, int rootfd,
+		 const struct oci_mount *m, struct cell_err *e);
+
+/* A fresh superblock of `fstype` with comma-separated `data` options,
+ * returned as a detached mount fd (fsmount) with MOUNT_ATTR_* `attrs`.
+ * `sb_flags` are the MS_ superblock flags (sync, dirsync, lazytime). */
+int fs_new_mount(const char *fstype, const char *source, const char *data,
+		 unsigned long sb_flags, unsigned int attrs,
+		 struct cell_err *e);
+
+/* Attach detached mount `mntfd` onto the O_PATH `targetfd`. */
+int fs_attach(int mntfd, int targetfd, const char *what, struct cell_err *e);
+
+/* "cgroup" type mounts: cgroup2, or a tmpfs of v1 hierarchies. */
+int fs_mount_cgroup(const struct rootfs_ctx *ctx, int targetfd,
+		    const struct oci_mount *m, struct cell_err *e);
+
+/* idmap/ridmap: a user namespace fd holding the mount's mappings. */
+int fs_idmap_userns_fd(const struct oci_mount *m, struct cell_err *e);
+
+/* /dev: the spec's default devices, linux.devices, the standard links. */
+int fs_setup_dev(const struct rootfs_ctx *ctx, int rootfd,
+		 struct cell_err *e);
+
+/* Whether a config mount covers /dev (then /dev is populated unless it is
+ * a bind mount of a ready /dev). */
+bool fs_dev_needs_setup(const struct oci_config *c);
+
+#endif

@@ -1,0 +1,69 @@
+/* Step 2: make the rootfs "/".
+ *
+ * pivot_root(".", ".") stacks the old root on top of the new one at "/";
+ * detaching it leaves the container with no path back to the host (unlike
+ * chroot, where "/.." or a held fd can climb out). */
+#include "fs/fs-internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+
+static int move_root(const struct rootfs_ctx *ctx, struct cell_err *e)
+{
+	if (chdir(ctx->rootfs) < 0)
+		return cell_err_sys(e, errno, "chdir %s", ctx->rootfs);
+	if (mount(ctx->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+		return cell_err_sys(e, errno, "move %s to /", ctx->rootfs);
+	if (chroot(".") < 0)
+		return cell_err_sys(e, errno, "chroot %s", ctx->rootfs);
+	return 0;
+}
+
+static int pivot(const struct rootfs_ctx *ctx, struct cell_err *e)
+{
+	_cleanup_close_ int oldroot =
+		open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (oldroot < 0)
+		return cell_err_sys(e, errno, "open /");
+	_cleanup_close_ int newroot =
+		open(ctx->rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (newroot < 0)
+		return cell_err_sys(e, errno, "open %s", ctx->rootfs);
+	if (fchdir(newroot) < 0)
+		return cell_err_sys(e, errno, "chdir %s", ctx->rootfs);
+	if (sys_pivot_root(".", ".") < 0)
+		return cell_err_sys(e, errno, "pivot_root %s", ctx->rootfs);
+	/* The kernel does not promise where cwd is after pivot_root; the old
+	 * root's fd names the mount stacked on top for certain. */
+	if (fchdir(oldroot) < 0)
+		return cell_err_sys(e, errno, "chdir to the old root");
+	/* Slave first: with shared propagation the detach below would also
+	 * unmount the host's "/" in its peers. */
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return cell_err_sys(e, errno, "make the old root rslave");
+	if (umount2(".", MNT_DETACH) < 0)
+		return cell_err_sys(e, errno, "detach the old root");
+	return 0;
+}
+
+int fs_pivot_root(const struct rootfs_ctx *ctx, struct cell_err *e)
+{
+	int r = ctx->no_pivot ? move_root(ctx, e) : pivot(ctx, e);
+	if (r < 0)
+		return r;
+	if (chdir("/") < 0)
+		return cell_err_sys(e, errno, "chdir /");
+
+	struct stat root, up;
+	if (stat("/", &root) < 0 || stat("/..", &up) < 0)
+		return cell_err_sys(e, errno, "stat the new root");
+	if (root.st_dev != up.st_dev || root.st_ino != up.st_ino)
+		return cell_err_msg(e, EPERM, "\"/..\" is not \"/\" after %s",
+				    ctx->no_pivot ? "chroot" : "pivot_root");
+	return 0;
+}
