@@ -22,8 +22,9 @@ void jp_idx(char buf[JP_PATH_MAX], const char *parent, size_t i)
 	snprintf(buf, JP_PATH_MAX, "%s[%zu]", parent ? parent : "", i);
 }
 
-static int jp_vfail(const struct jp *p, int errnum, const char *path,
-		    const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static int
+jp_vfail(const struct jp *p, int errnum, const char *path, const char *fmt,
+	 va_list ap)
 {
 	char why[1024];
 	vsnprintf(why, sizeof(why), fmt, ap);
