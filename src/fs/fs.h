@@ -41,15 +41,20 @@ void fs_state_release(struct rootfs_state *st);
 /* Step 1, still seeing the host: set / to rootfsPropagation (default
  * rslave), make the rootfs a mount point, mount every config mount in
  * order, populate /dev (the spec's default devices, linux.devices, the
- * /dev/fd, stdin/out/err and ptmx symlinks).  Does not pivot. */
+ * /dev/fd, stdin/out/err, core and ptmx symlinks, an empty /dev/console
+ * when process.terminal) unless /dev is a bind mount.  Does not pivot.
+ * Needs: a private mount namespace (unshare/clone CLONE_NEWNS), root in
+ * it, and cwd = the bundle when bind sources are relative. */
 int fs_prepare_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e);
 
 /* Step 2: make the rootfs "/" (pivot_root and detach the old root, so
  * "/.." is "/"; or MS_MOVE + chroot with no_pivot).  cwd is "/" after. */
 int fs_pivot_root(const struct rootfs_ctx *ctx, struct cell_err *e);
 
-/* Step 3, inside the new root: masked paths, read-only paths, read-only
- * root, then the mounts' final propagation. */
+/* Step 3, inside the new root: read-only paths, masked paths (files get
+ * the host's /dev/null from ctx->state, directories an empty read-only
+ * tmpfs; missing paths are skipped), read-only root, then a shared or
+ * unbindable rootfsPropagation (which pivot_root does not allow earlier). */
 int fs_finish_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e);
 
 /* Bind the pty slave (an fd opened inside the container's devpts) over

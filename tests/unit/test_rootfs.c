@@ -380,6 +380,16 @@ static void full_child(struct report *rep, void *arg)
 		  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	add_mount(&t, "/sys/fs/cgroup", "cgroup", "cgroup",
 		  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	char file_src[128];
+	snprintf(file_src, sizeof(file_src), "%s/hello", f->data);
+	add_mount(&t, "/etc/resolv.conf", "bind", file_src, MS_RDONLY, NULL);
+	add_mount(&t, "/idmapped", "bind", f->data, 0, NULL);
+	struct oci_idmap idmap = { .container_id = 0, .host_id = 1000,
+				   .size = 65536 };
+	struct oci_mount *im = &t.mounts[t.c.n_mounts - 1];
+	im->idmap = true;
+	im->uid_mappings = im->gid_mappings = &idmap;
+	im->n_uid_mappings = im->n_gid_mappings = 1;
 	t.devices[0] = (struct oci_device){
 		.type = 'c', .path = (char *)"/dev/net/tun", .major = 10,
 		.minor = 200, .has_file_mode = true, .file_mode = 0620,
@@ -483,6 +493,17 @@ static void full_child(struct report *rep, void *arg)
 	CHECK(rep, creat_errno("/etc/secretdir/x") == EROFS);
 	CHECK(rep, access("/etc/secretdir/key", F_OK) < 0);
 	CHECK(rep, access("/data/hello", R_OK) == 0);
+	/* A file bind: the leaf was created as a file, and is read-only. */
+	struct stat sf;
+	int fd;
+	CHECK(rep, stat("/etc/resolv.conf", &sf) == 0 && S_ISREG(sf.st_mode) &&
+			   sf.st_size == 20);
+	fd = open("/etc/resolv.conf", O_WRONLY | O_CLOEXEC);
+	CHECK(rep, fd < 0 && errno == EROFS);
+	/* idmapped: on-disk 0 shows as 1000 through the mount only. */
+	CHECK(rep, stat("/idmapped/hello", &sf) == 0 && sf.st_uid == 1000 &&
+			   sf.st_gid == 1000);
+	CHECK(rep, stat("/data/hello", &sf) == 0 && sf.st_uid == 0);
 	CHECK(rep, creat_errno("/proc/sys/kernel/hostname") == EROFS);
 	struct statfs sfs;
 	CHECK(rep, statfs("/scratch", &sfs) == 0 &&
@@ -492,7 +513,7 @@ static void full_child(struct report *rep, void *arg)
 	check_dev(rep, "/proc/timer_list", 1, 3, 0);
 	check_dev(rep, "/etc/shadowish", 1, 3, 0);
 	char c;
-	int fd = open("/etc/shadowish", O_RDONLY | O_CLOEXEC);
+	fd = open("/etc/shadowish", O_RDONLY | O_CLOEXEC);
 	CHECK(rep, fd >= 0 && read(fd, &c, 1) == 0);
 	if (fd >= 0)
 		close(fd);
