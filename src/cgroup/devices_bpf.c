@@ -103,11 +103,15 @@ static int emit_rule(struct prog *p, const struct oci_device_rule *d)
 	if (ret)
 		return -ENOMEM;
 	/* Patch the mismatch jumps to land just past this block. */
+	bool conditional = false;
 	for (size_t i = start; i < p->n; i++)
 		if (p->v[i].code == (BPF_JMP | BPF_JNE | BPF_K) ||
-		    p->v[i].code == (BPF_JMP | BPF_JEQ | BPF_K))
+		    p->v[i].code == (BPF_JMP | BPF_JEQ | BPF_K)) {
 			p->v[i].off = (int16_t)(p->n - i - 1);
-	return 0;
+			conditional = true;
+		}
+	/* 1: the rule matches everything, nothing after it is reachable. */
+	return conditional ? 0 : 1;
 }
 
 static int build_prog(const struct oci_device_rule *rules, size_t n,
@@ -123,9 +127,15 @@ static int build_prog(const struct oci_device_rule *rules, size_t n,
 	ret |= emit(p, LDX_W(BPF_REG_5, BPF_REG_1, 8));
 	if (ret)
 		return -ENOMEM;
-	for (size_t i = n; i-- > 0;)
-		if (emit_rule(p, &rules[i]) < 0)
+	/* The verifier rejects unreachable instructions: stop after a rule
+	   that matches every access. */
+	for (size_t i = n; i-- > 0;) {
+		int r = emit_rule(p, &rules[i]);
+		if (r < 0)
 			return -ENOMEM;
+		if (r == 1)
+			return 0;
+	}
 	if (emit(p, MOV64_K(BPF_REG_0, 0)) < 0 || emit(p, EXIT()) < 0)
 		return -ENOMEM;
 	return 0;
@@ -155,8 +165,15 @@ static int load_prog(const struct prog *p, struct cell_err *e)
 	}
 	if (fd < 0) {
 		int err = errno;
-		log_debug("bpf verifier: %s", log);
-		return cell_err_sys(e, err, "load the device eBPF program");
+		/* The verifier's last line says why. */
+		size_t n = strlen(log);
+		while (n && log[n - 1] == '\n')
+			log[--n] = '\0';
+		char *last = strrchr(log, '\n');
+		return cell_err_sys(e, err, "load the device eBPF program%s%s%s",
+				    n ? " (verifier: " : "",
+				    n ? (last ? last + 1 : log) : "",
+				    n ? ")" : "");
 	}
 	return fd;
 }

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/magic.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -757,6 +759,23 @@ static void test_devices(void **state)
 	apply_ok(f, &r, false);
 	/* Apply twice: an update replaces cell's eBPF program. */
 	apply_ok(f, &r, true);
+	bool v2;
+	const char *d = dir_of(f, "devices", &v2);
+	if (v2) {
+		int cgfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		assert_true(cgfd >= 0);
+		uint32_t ids[8];
+		union bpf_attr a;
+		memset(&a, 0, sizeof(a));
+		a.query.target_fd = (uint32_t)cgfd;
+		a.query.attach_type = BPF_CGROUP_DEVICE;
+		a.query.prog_ids = (uint64_t)(uintptr_t)ids;
+		a.query.prog_cnt = 8;
+		assert_int_equal(syscall(SYS_bpf, BPF_PROG_QUERY, &a, sizeof(a)),
+				 0);
+		close(cgfd);
+		assert_int_equal(a.query.prog_cnt, 1);
+	}
 	pid_t pid = spawn(f, 'd');
 	enter_ok(f, pid);
 	go(f, pid);
