@@ -116,6 +116,27 @@ static int mask_path(const struct rootfs_ctx *ctx, int rootfd,
 	return fs_attach(mnt, target, path, e);
 }
 
+static int reapply_propagation(int rootfd, const struct oci_mount *m,
+			       struct cell_err *e)
+{
+	if (!m->propagation)
+		return 0;
+	_cleanup_close_ int fd =
+		path_open_in_root(rootfd, m->destination, O_PATH, e);
+	if (fd < 0)
+		return fd;
+	struct mount_attr attr = {
+		.propagation = m->propagation & ~(unsigned long)MS_REC,
+	};
+	unsigned int fl = AT_EMPTY_PATH;
+	if (m->propagation & MS_REC)
+		fl |= AT_RECURSIVE;
+	if (sys_mount_setattr(fd, "", fl, &attr) < 0)
+		return cell_err_sys(e, errno, "set propagation of %s",
+				    m->destination);
+	return 0;
+}
+
 int fs_finish_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e)
 {
 	const struct oci_config *c = ctx->config;
@@ -147,8 +168,15 @@ int fs_finish_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e)
 	}
 
 	unsigned long prop = fs_rootfs_propagation(c);
-	if ((prop & (MS_SHARED | MS_UNBINDABLE)) &&
-	    mount(NULL, "/", NULL, prop, NULL) < 0)
+	if (!(prop & (MS_SHARED | MS_UNBINDABLE)))
+		return 0;
+	if (mount(NULL, "/", NULL, prop, NULL) < 0)
 		return cell_err_sys(e, errno, "set propagation of /");
+	/* A recursive change just overrode what each mount asked for. */
+	for (size_t i = 0; (prop & MS_REC) && i < c->n_mounts; i++) {
+		r = reapply_propagation(rootfd, &c->mounts[i], e);
+		if (r < 0)
+			return cell_err_wrap(e, "mounts[%zu]", i);
+	}
 	return 0;
 }

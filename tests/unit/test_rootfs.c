@@ -358,6 +358,7 @@ static int creat_errno(const char *path)
 struct full_args {
 	const struct fixture *f;
 	bool terminal;
+	bool cgroup2; /* the host is cgroup v2 only */
 };
 
 static void full_child(struct report *rep, void *arg)
@@ -452,9 +453,14 @@ static void full_child(struct report *rep, void *arg)
 	check_mount(rep, &mi, "/scratch", "tmpfs",
 		    "rw,nosuid,nodev,size=1024k,mode=700");
 	check_mount(rep, &mi, "/sys", "sysfs", "ro,nosuid,nodev,noexec");
-	check_mount(rep, &mi, "/sys/fs/cgroup", "tmpfs", "ro,nosuid");
-	check_mount(rep, &mi, "/sys/fs/cgroup/memory", "cgroup", "ro,memory");
-	check_mount(rep, &mi, "/sys/fs/cgroup/cpu", "cgroup", "ro,cpu");
+	if (a->cgroup2) {
+		check_mount(rep, &mi, "/sys/fs/cgroup", "cgroup2", "ro,nosuid");
+	} else {
+		check_mount(rep, &mi, "/sys/fs/cgroup", "tmpfs", "ro,nosuid");
+		check_mount(rep, &mi, "/sys/fs/cgroup/memory", "cgroup",
+			    "ro,memory");
+		check_mount(rep, &mi, "/sys/fs/cgroup/cpu", "cgroup", "ro,cpu");
+	}
 	if (have_kcore)
 		check_mount(rep, &mi, "/proc/kcore", "devtmpfs", NULL);
 	check_mount(rep, &mi, "/proc/timer_list", "devtmpfs", NULL);
@@ -553,7 +559,10 @@ static void full_child(struct report *rep, void *arg)
 
 static void test_full_rootfs(void **state)
 {
-	struct full_args a = { .f = *state, .terminal = true };
+	struct statfs sfs;
+	assert_int_equal(statfs("/sys/fs/cgroup", &sfs), 0);
+	struct full_args a = { .f = *state, .terminal = true,
+			       .cgroup2 = sfs.f_type == 0x63677270 };
 	assert_clean_report(run_child(full_child, &a, false));
 }
 
@@ -747,6 +756,41 @@ static void test_no_pivot(void **state)
 	assert_clean_report(run_child(no_pivot_child, *state, false));
 }
 
+/* rootfsPropagation "rshared": pivot_root refuses a shared root, so the
+ * rootfs becomes shared only after it. */
+static void shared_child(struct report *rep, void *arg)
+{
+	const struct fixture *f = arg;
+	struct test_config t = { 0 };
+	struct cell_err e = { 0 };
+	add_mount(&t, "/proc", "proc", "proc", 0, NULL);
+	add_mount(&t, "/dev", "tmpfs", "tmpfs", MS_NOSUID, "mode=755");
+	add_mount(&t, "/shared", "tmpfs", "tmpfs", 0, NULL);
+	t.mounts[2].propagation = MS_PRIVATE;
+	t.c.linux.rootfs_propagation = MS_SHARED | MS_REC;
+	struct rootfs_ctx ctx = { .config = &t.c, .rootfs = f->root };
+	int r = fs_prepare_rootfs(&ctx, &e);
+	if (r == 0)
+		r = fs_pivot_root(&ctx, &e);
+	if (r == 0)
+		r = fs_finish_rootfs(&ctx, &e);
+	CHECK_OK(rep, r, &e);
+	if (r < 0)
+		return;
+	struct mountinfo mi = { 0 };
+	CHECK_OK(rep, mountinfo_read("/proc/self/mountinfo", &mi, &e), &e);
+	const struct mountinfo_entry *root = mi_top(&mi, "/");
+	const struct mountinfo_entry *priv = mi_top(&mi, "/shared");
+	CHECK(rep, root && strstr(root->optional, "shared:"));
+	CHECK(rep, priv && !strstr(priv->optional, "shared:"));
+	mountinfo_free(&mi);
+}
+
+static void test_shared_propagation(void **state)
+{
+	assert_clean_report(run_child(shared_child, *state, false));
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -763,6 +807,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_userns_rootfs, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_no_pivot, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_shared_propagation, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
