@@ -147,7 +147,7 @@ static int parse_annotations(const struct jp *p, json_t *root,
 	const char *k;
 	json_t *v;
 	json_object_foreach(o, k, v) {
-		if (!json_is_string(v)) {
+		if (!jp_is_str(v)) {
 			char path[JP_PATH_MAX];
 			jp_key(path, "annotations", k);
 			return jp_fail(p, path, "expected a string");
@@ -198,7 +198,12 @@ int oci_config_parse(const char *text, size_t len, const char *origin,
 
 	/* JSON_REJECT_DUPLICATES: two "args" keys would otherwise let the
 	 * last one win silently. jansson bounds nesting depth itself. */
-	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	size_t blen = 0;
+	_cleanup_free_ char *big = jp_rewrite_big_uints(text, len, &blen);
+	json_t *root = big ? json_loadb(big, blen,
+					JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+					&jerr)
+			   : json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
 		return cell_err_msg(e, EINVAL, "%s: line %d column %d: %s",
 				    p.origin, jerr.line, jerr.column,

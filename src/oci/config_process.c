@@ -141,7 +141,7 @@ static int parse_cap_set(const struct jp *p, json_t *caps, const char *parent,
 		char ipath[JP_PATH_MAX];
 		json_t *s = json_array_get(a, i);
 		jp_idx(ipath, path, i);
-		if (!json_is_string(s))
+		if (!jp_is_str(s))
 			return jp_fail(p, ipath, "expected a string");
 		int cap = oci_cap_from_name(json_string_value(s));
 		if (cap < 0 || cap > 63)

@@ -55,9 +55,113 @@ json_t *jp_get(json_t *obj, const char *key)
 	return json_is_null(v) ? NULL : v;
 }
 
+/* Integers in (INT64_MAX, UINT64_MAX] -- RLIM_INFINITY written as
+ * 18446744073709551615, as Docker and Podman do for "--ulimit x=-1" --
+ * do not fit jansson's long long.  jp_rewrite_big_uints() turns each into
+ * the string "\u0000<digits>", which no JSON text can produce while NUL
+ * escapes are refused, and the integer readers take it back. */
+static bool jp_is_big(json_t *v)
+{
+	return json_is_string(v) && json_string_length(v) > 1 &&
+	       json_string_value(v)[0] == '\0';
+}
+
+bool jp_is_str(json_t *v)
+{
+	return json_is_string(v) && !jp_is_big(v);
+}
+
+static size_t big_uint_token(const char *t, size_t len, size_t i,
+			     size_t *end)
+{
+	size_t j = i;
+	while (j < len && strchr("-+.eE0123456789", t[j]) && t[j])
+		j++;
+	*end = j;
+	size_t n = j - i;
+	if (n < 19 || n > 20 || t[i] == '0')
+		return 0;
+	uint64_t v = 0;
+	for (size_t k = i; k < j; k++) {
+		if (t[k] < '0' || t[k] > '9')
+			return 0;
+		unsigned d = (unsigned)(t[k] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return 0; /* above UINT64_MAX: jansson's error stands */
+		v = v * 10 + d;
+	}
+	return v > INT64_MAX ? n : 0;
+}
+
+char *jp_rewrite_big_uints(const char *t, size_t len, size_t *newlen)
+{
+	static const char mark[] = "\"\\u0000";
+	size_t count = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		char *out = NULL, *o = NULL;
+		if (pass == 1) {
+			if (count == 0)
+				return NULL;
+			out = o = malloc(len + count * (sizeof(mark) - 1 + 1) + 1);
+			if (!out)
+				return NULL;
+		}
+		bool in_str = false;
+		size_t copied = 0;
+		for (size_t i = 0; i < len; i++) {
+			char c = t[i];
+			if (in_str) {
+				if (c == '\\' && i + 1 < len) {
+					/* A NUL escape of the input's own would be
+					 * taken for a marker: leave the text be. */
+					if (t[i + 1] == 'u' && i + 5 < len &&
+					    strncmp(t + i + 2, "0000", 4) == 0) {
+						free(out);
+						return NULL;
+					}
+					i++;
+				} else if (c == '"') {
+					in_str = false;
+				}
+				continue;
+			}
+			if (c == '"') {
+				in_str = true;
+				continue;
+			}
+			if (c != '-' && (c < '0' || c > '9'))
+				continue;
+			size_t end;
+			size_t n = big_uint_token(t, len, i, &end);
+			if (n && pass == 0) {
+				count++;
+			} else if (n) {
+				memcpy(o, t + copied, i - copied);
+				o += i - copied;
+				memcpy(o, mark, sizeof(mark) - 1);
+				o += sizeof(mark) - 1;
+				memcpy(o, t + i, n);
+				o += n;
+				*o++ = '"';
+				copied = end;
+			}
+			i = end - 1;
+		}
+		if (pass == 1) {
+			memcpy(o, t + copied, len - copied);
+			o += len - copied;
+			*o = '\0';
+			*newlen = (size_t)(o - out);
+			return out;
+		}
+	}
+	return NULL;
+}
+
 int jp_v_string(const struct jp *p, json_t *v, const char *path, char **out)
 {
-	if (!json_is_string(v))
+	if (!jp_is_str(v))
 		return jp_fail(p, path, "expected a string");
 	char *s = strdup(json_string_value(v));
 	if (!s)
@@ -69,7 +173,7 @@ int jp_v_string(const struct jp *p, json_t *v, const char *path, char **out)
 
 int jp_v_abs_path(const struct jp *p, json_t *v, const char *path, char **out)
 {
-	if (!json_is_string(v))
+	if (!jp_is_str(v))
 		return jp_fail(p, path, "expected a string");
 	if (json_string_value(v)[0] != '/')
 		return jp_fail(p, path, "must be an absolute path");
@@ -79,6 +183,8 @@ int jp_v_abs_path(const struct jp *p, json_t *v, const char *path, char **out)
 int jp_v_i64(const struct jp *p, json_t *v, const char *path, int64_t min,
 	     int64_t max, int64_t *out)
 {
+	if (jp_is_big(v))
+		return jp_fail(p, path, "must be at most %" PRId64, max);
 	if (!json_is_integer(v))
 		return jp_fail(p, path, "expected an integer");
 	int64_t x = json_integer_value(v);
@@ -98,10 +204,15 @@ int jp_v_i64(const struct jp *p, json_t *v, const char *path, int64_t min,
 int jp_v_u64(const struct jp *p, json_t *v, const char *path, uint64_t max,
 	     uint64_t *out)
 {
+	if (jp_is_big(v)) {
+		uint64_t big = strtoull(json_string_value(v) + 1, NULL, 10);
+		if (big > max)
+			return jp_fail(p, path, "must be at most %" PRIu64, max);
+		*out = big;
+		return 0;
+	}
 	if (!json_is_integer(v))
 		return jp_fail(p, path, "expected an integer");
-	/* jansson holds integers as long long: anything above INT64_MAX was
-	 * already refused by the parser. */
 	int64_t x = json_integer_value(v);
 	if (x < 0)
 		return jp_fail(p, path, "must not be negative");
@@ -121,7 +232,7 @@ int jp_v_strv(const struct jp *p, json_t *v, const char *path, char ***out)
 		return jp_oom(p, path);
 	for (size_t i = 0; i < n; i++) {
 		json_t *s = json_array_get(v, i);
-		if (!json_is_string(s))
+		if (!jp_is_str(s))
 			return jp_fail(p, path, "expected an array of strings");
 		sv[i] = strdup(json_string_value(s));
 		if (!sv[i])
@@ -315,7 +426,7 @@ int jp_kv(const struct jp *p, json_t *obj, const char *parent,
 	json_object_foreach(o, k, val) {
 		char vpath[JP_PATH_MAX];
 		jp_key(vpath, path, k);
-		if (!json_is_string(val)) {
+		if (!jp_is_str(val)) {
 			jp_kv_free(kv, i);
 			return jp_fail(p, vpath, "expected a string");
 		}

@@ -31,6 +31,14 @@ int jp_fail(const struct jp *p, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int jp_oom(const struct jp *p, const char *path);
 
+/* A string value (and not a stand-in for a big integer). */
+bool jp_is_str(json_t *v);
+
+/* Text with every unsigned integer above INT64_MAX turned into a string
+ * the integer readers understand; parse it with JSON_ALLOW_NUL.  NULL when
+ * there is nothing to rewrite (or no memory): parse the original. */
+char *jp_rewrite_big_uints(const char *text, size_t len, size_t *newlen);
+
 /* The member, or NULL when absent or null. */
 json_t *jp_get(json_t *obj, const char *key);
 

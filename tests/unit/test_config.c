@@ -642,12 +642,64 @@ static void test_invalid_json(void **state)
 	/* A repeated key would let the second silently win. */
 	expect_parse_error("{\"ociVersion\": \"1.2.0\", \"ociVersion\": \"1.2.0\"}",
 			   "config.json: line 1 ");
-	/* Above INT64_MAX jansson refuses the number. */
-	expect_parse_error("{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"r\"},"
-			   " \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\","
-			   " \"rlimits\": [{\"type\": \"RLIMIT_CORE\", \"soft\": "
-			   "18446744073709551615, \"hard\": 0}]}}",
+	/* Above UINT64_MAX the number is refused. */
+	expect_parse_error("{\"ociVersion\": \"1.2.0\", \"x\": 18446744073709551616}",
 			   "config.json: line 1 ");
+	/* A NUL escape stays an error, also next to a big number. */
+	expect_parse_error("{\"ociVersion\": \"1.2.0\", \"x\": 18446744073709551615,"
+			   " \"y\": \"\\u000018446744073709551615\"}",
+			   "config.json: line 1 ");
+}
+
+/* RLIM_INFINITY as Docker and Podman write it for "--ulimit x=-1". */
+static void test_integers_above_int64(void **state)
+{
+	(void)state;
+	struct oci_config *c = NULL;
+	struct cell_err e;
+	cell_err_clear(&e);
+	assert_int_equal(parse_patched("{}", &c, &e), 0);
+	oci_config_free(c);
+
+	static const char text[] =
+		"{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"r\"},"
+		" \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\","
+		" \"env\": [\"X=18446744073709551615\"],"
+		" \"rlimits\": [{\"type\": \"RLIMIT_MEMLOCK\","
+		" \"soft\": 18446744073709551615, \"hard\": 18446744073709551615},"
+		" {\"type\": \"RLIMIT_CORE\", \"soft\": 9223372036854775808, \"hard\": 9223372036854775807}]},"
+		" \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\","
+		" \"syscalls\": [{\"names\": [\"ioctl\"], \"action\": \"SCMP_ACT_ERRNO\","
+		" \"args\": [{\"index\": 1, \"value\": 18446744073709551615, \"op\": \"SCMP_CMP_EQ\"}]}]}}}";
+	assert_int_equal(oci_config_parse(text, strlen(text), "config.json", &c, &e), 0);
+	assert_true(c->process.rlimits[0].soft == UINT64_MAX);
+	assert_true(c->process.rlimits[0].hard == UINT64_MAX);
+	assert_true(c->process.rlimits[1].soft == (uint64_t)INT64_MAX + 1);
+	assert_true(c->process.rlimits[1].hard == (uint64_t)INT64_MAX);
+	assert_string_equal(c->process.env[0], "X=18446744073709551615");
+	assert_true(c->linux.seccomp->syscalls[0].args[0].value == UINT64_MAX);
+	oci_config_free(c);
+
+	static const char *const bad[][2] = {
+		{ "{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"r\"},"
+		  " \"linux\": {\"resources\": {\"memory\": {\"limit\": 9223372036854775808}}}}",
+		  "config.json: linux.resources.memory.limit: must be at most 9223372036854775807" },
+		{ "{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"r\"},"
+		  " \"hostname\": 18446744073709551615}",
+		  "config.json: hostname: expected a string" },
+		{ "{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"r\"},"
+		  " \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\","
+		  " \"user\": {\"uid\": 18446744073709551615, \"gid\": 0}}}",
+		  "config.json: process.user.uid: must be at most 4294967295" },
+		{ "{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"r\"},"
+		  " \"annotations\": {\"a\": 18446744073709551615}}",
+		  "config.json: annotations.a: expected a string" },
+		{ "{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"r\"},"
+		  " \"process\": {\"args\": [\"sh\", 18446744073709551615], \"cwd\": \"/\"}}",
+		  "config.json: process.args: expected an array of strings" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_parse_error(bad[i][0], bad[i][1]);
 }
 
 static void test_deep_and_huge_input(void **state)
@@ -808,6 +860,7 @@ int main(void)
 		cmocka_unit_test(test_full_config_fills_structs),
 		cmocka_unit_test(test_mount_options),
 		cmocka_unit_test(test_invalid_json),
+		cmocka_unit_test(test_integers_above_int64),
 		cmocka_unit_test(test_deep_and_huge_input),
 		cmocka_unit_test(test_load_from_bundle),
 		cmocka_unit_test(test_resources_parse_standalone),
