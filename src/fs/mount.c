@@ -284,8 +284,12 @@ static int set_idmap(int mntfd, const struct oci_mount *m, struct cell_err *e)
 	};
 	if (sys_mount_setattr(mntfd, "",
 			      AT_EMPTY_PATH | (m->recursive ? AT_RECURSIVE : 0),
-			      &attr) < 0)
+			      &attr) < 0) {
+		if (errno == EINVAL)
+			return cell_err_msg(e, EINVAL,
+					    "idmap the mount: not supported by the filesystem or kernel (Invalid argument)");
 		return cell_err_sys(e, errno, "idmap the mount");
+	}
 	return 0;
 }
 
