@@ -1,2 +1,210 @@
 #include "cli/cli.h"
-int cli_main(int argc, char **argv) { (void)argc; (void)argv; return 0; }
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+static const struct cli_cmd commands[] = {
+	{ "create", cmd_create, "create a container (its init waits for start)" },
+	{ "start", cmd_start, "run the process of a created container" },
+	{ "run", cmd_run, "create + start + wait; or `run [OPTIONS] -- CMD`" },
+	{ "state", cmd_state, "print a container's OCI state JSON" },
+	{ "list", cmd_list, "list containers" },
+	{ "kill", cmd_kill, "send a signal to a container's init (or --all)" },
+	{ "delete", cmd_delete, "delete a stopped container (or --force)" },
+	{ "pause", cmd_pause, "freeze every process of a container" },
+	{ "resume", cmd_resume, "thaw a paused container" },
+	{ "ps", cmd_ps, "list the processes of a container" },
+	{ "exec", cmd_exec, "run a new process in a running container" },
+	{ "update", cmd_update, "change a container's resource limits" },
+	{ "events", cmd_events, "resource usage and OOM events (--stats once)" },
+	{ "spec", cmd_spec, "write a default config.json" },
+	{ "features", cmd_features, "print what this runtime supports (JSON)" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: cell [--root DIR] [--log FILE] [--log-format text|json] "
+		   "[--debug] COMMAND [ARGS]\n\n"
+		   "cell is a lightweight OCI container runtime (a drop-in for runc).\n\n"
+		   "commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'cell COMMAND --help' for a command's flags.\n");
+}
+
+int cli_fail(const char *verb, const char *id, const struct cell_err *e)
+{
+	if (id)
+		log_error("%s %s: %s", verb, id, e->msg);
+	else
+		log_error("%s: %s", verb, e->msg);
+	return 1;
+}
+
+int cli_usage_error(const char *verb, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s: %s", verb, msg);
+	return 1;
+}
+
+int cli_parse_signal(const char *s)
+{
+	if (!s || !*s)
+		return -1;
+	char *end;
+	long n = strtol(s, &end, 10);
+	if (*end == '\0')
+		return n > 0 && n < NSIG ? (int)n : -1;
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	for (int sig = 1; sig < NSIG; sig++) {
+		const char *abbr = sigabbrev_np(sig);
+		if (abbr && !strcasecmp(abbr, s))
+			return sig;
+	}
+	if (!strncasecmp(s, "RTMIN+", 6) || !strncasecmp(s, "RTMAX-", 6)) {
+		n = strtol(s + 6, &end, 10);
+		if (*end || n < 0)
+			return -1;
+		int sig = s[3] == 'I' || s[3] == 'i' ? SIGRTMIN + (int)n
+						     : SIGRTMAX - (int)n;
+		return sig >= SIGRTMIN && sig <= SIGRTMAX ? sig : -1;
+	}
+	return -1;
+}
+
+int cli_parse_size(const char *s, long long *out)
+{
+	if (!s || !*s)
+		return -EINVAL;
+	if (!strcmp(s, "-1")) {
+		*out = -1;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -EINVAL;
+	long long mult = 1;
+	if (*end) {
+		switch (*end | 0x20) {
+		case 'b': mult = 1; break;
+		case 'k': mult = 1LL << 10; break;
+		case 'm': mult = 1LL << 20; break;
+		case 'g': mult = 1LL << 30; break;
+		case 't': mult = 1LL << 40; break;
+		default: return -EINVAL;
+		}
+		end++;
+		/* "64m", "64mb", "64MiB" */
+		if ((*end | 0x20) == 'i')
+			end++;
+		if (mult > 1 && (*end | 0x20) == 'b')
+			end++;
+		if (*end)
+			return -EINVAL;
+	}
+	double bytes = v * (double)mult;
+	if (bytes > 9.2e18)
+		return -EINVAL;
+	*out = (long long)bytes;
+	return 0;
+}
+
+int cli_main(int argc, char **argv)
+{
+	struct cli_globals g = { .root = "/run/cell", .log_format = "text" };
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "log-format", required_argument, NULL, 'f' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "systemd-cgroup", no_argument, NULL, 's' },
+		{ "criu", required_argument, NULL, 'c' },
+		{ "rootless", required_argument, NULL, 'R' },
+		{ "version", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	/* A closed stdout/stderr must not make the runtime write into a file
+	   it opens later as fd 1 or 2. */
+	signal(SIGPIPE, SIG_IGN);
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	static char rootless_root[4096];
+	if (geteuid() != 0 && xdg && *xdg) {
+		snprintf(rootless_root, sizeof(rootless_root), "%s/cell", xdg);
+		g.root = rootless_root;
+	}
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': g.root = optarg; break;
+		case 'l': g.log = optarg; break;
+		case 'f': g.log_format = optarg; break;
+		case 'd': g.debug = true; break;
+		case 's': g.systemd_cgroup = true; break;
+		case 'c': case 'R': break; /* accepted for runc compatibility */
+		case 'v':
+			printf("cell version %s\nspec: 1.2.0\n", CELL_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "cell: unknown global option %s\n",
+				argv[optind - 1]);
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (strcmp(g.log_format, "text") && strcmp(g.log_format, "json")) {
+		fprintf(stderr, "cell: --log-format: \"%s\" is not text or json\n",
+			g.log_format);
+		return 1;
+	}
+	if (log_setup(g.log, !strcmp(g.log_format, "json"), g.debug) < 0) {
+		fprintf(stderr, "cell: --log %s: %s\n", g.log, strerror(errno));
+		return 1;
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 1;
+	}
+	const char *name = argv[optind];
+	if (g.systemd_cgroup) {
+		log_error("%s: --systemd-cgroup: the systemd cgroup driver is not supported; "
+			  "use the cgroupfs driver (omit --systemd-cgroup)", name);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name))
+			continue;
+		optind++;
+		int sub_argc = argc - optind + 1;
+		char **sub_argv = argv + optind - 1;
+		optind = 0; /* restart getopt for the subcommand */
+		int r = commands[i].run(&g, sub_argc, sub_argv);
+		log_close();
+		return r;
+	}
+	fprintf(stderr, "cell: unknown command \"%s\"\n", name);
+	usage(stderr);
+	return 1;
+}

@@ -1,2 +1,406 @@
-/* work in progress */
-typedef int cell_placeholder_create;
+/* create and run: the runtime's side of bringing a container up.
+ *
+ * The init is a fork of this process made with clone3 (new user and pid
+ * namespaces at birth, straight into a v2 cgroup where the kernel allows);
+ * the two talk over a SOCK_SEQPACKET pair.  The runtime writes id maps and
+ * joins the cgroup, runs prestart/createRuntime hooks when the init has its
+ * namespaces, records the state when the init is ready, and leaves. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "container/console.h"
+#include "container/container.h"
+#include "container/hooks.h"
+#include "container/internal.h"
+#include "container/launch.h"
+#include "container/state.h"
+#include "container/sync.h"
+#include "ns/ns.h"
+#include "util/cleanup.h"
+#include "util/file.h"
+#include "util/log.h"
+#include "util/syscalls.h"
+
+#ifdef CELL_TEST_HOOKS
+/* Test builds: CELL_TEST_CRASH_AT=<step> kills the runtime there, so the
+ * crash tests can prove that delete --force cleans up after any step. */
+static void crash_point(const char *step)
+{
+	const char *at = getenv("CELL_TEST_CRASH_AT");
+	if (at && !strcmp(at, step))
+		raise(SIGKILL);
+}
+#else
+#define crash_point(step) ((void)0)
+#endif
+
+/* The devices every container gets (the runtime-spec's default devices,
+ * the pty ones, and mknod of anything) plus linux.devices, allowed after
+ * the config's own rules, as engines expect of runc. */
+static const struct oci_device_rule default_rules[] = {
+	{ true, 'c', -1, -1, "m" },  { true, 'b', -1, -1, "m" },
+	{ true, 'c', 1, 3, "rwm" },  { true, 'c', 1, 5, "rwm" },
+	{ true, 'c', 1, 7, "rwm" },  { true, 'c', 1, 8, "rwm" },
+	{ true, 'c', 1, 9, "rwm" },  { true, 'c', 5, 0, "rwm" },
+	{ true, 'c', 5, 1, "rwm" },  { true, 'c', 5, 2, "rwm" },
+	{ true, 'c', 136, -1, "rwm" },
+};
+
+static int apply_resources(struct cgroup *cg, const struct oci_config *cfg,
+			   struct cell_err *e)
+{
+	struct oci_resources r = cfg->linux.resources;
+	size_t n = r.n_devices + ARRAY_SIZE(default_rules) + cfg->linux.n_devices;
+	_cleanup_free_ struct oci_device_rule *rules = calloc(n, sizeof(*rules));
+	if (!rules)
+		return cell_err_sys(e, ENOMEM, "device rules");
+	size_t k = 0;
+	for (size_t i = 0; i < r.n_devices; i++)
+		rules[k++] = r.devices[i];
+	for (size_t i = 0; i < ARRAY_SIZE(default_rules); i++)
+		rules[k++] = default_rules[i];
+	for (size_t i = 0; i < cfg->linux.n_devices; i++) {
+		const struct oci_device *d = &cfg->linux.devices[i];
+		if (d->type == 'p')
+			continue;
+		rules[k++] = (struct oci_device_rule){
+			.allow = true, .type = d->type == 'b' ? 'b' : 'c',
+			.major = d->major, .minor = d->minor, .access = "rwm",
+		};
+	}
+	r.devices = rules;
+	r.n_devices = k;
+	return cgroup_apply(cg, &r, false, e);
+}
+
+static int resolve_rootfs(const char *bundle, const struct oci_config *cfg,
+			  char **out, struct cell_err *e)
+{
+	char joined[PATH_MAX];
+	const char *p = cfg->root_path;
+	if (p[0] != '/') {
+		if (snprintf(joined, sizeof(joined), "%s/%s", bundle, p) >=
+		    (int)sizeof(joined))
+			return cell_err_msg(e, ENAMETOOLONG,
+					    "config.json: root.path: too long");
+		p = joined;
+	}
+	char *real = realpath(p, NULL);
+	if (!real)
+		return cell_err_sys(e, errno, "config.json: root.path: %s", p);
+	struct stat st;
+	if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		free(real);
+		return cell_err_msg(e, ENOTDIR,
+				    "config.json: root.path: %s is not a directory",
+				    p);
+	}
+	*out = real;
+	return 0;
+}
+
+/* start.sock in the state dir, reached through the dir fd so that a long
+ * --root never exceeds sun_path. */
+static int listen_start_socket(int dirfd, struct cell_err *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s",
+		 dirfd, START_SOCKET);
+	_cleanup_close_ int fd =
+		socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return cell_err_sys(e, errno, "start socket");
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 4) < 0)
+		return cell_err_sys(e, errno, "start socket: bind");
+	return steal_fd(&fd);
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct cell_err *e)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%d", pid);
+	int r = file_replace_at(AT_FDCWD, path, buf, (size_t)n, 0644, e);
+	return r < 0 ? cell_err_wrap(e, "--pid-file") : 0;
+}
+
+void launch_cleanup(struct launch *L)
+{
+	if (L->pidfd >= 0)
+		close(L->pidfd);
+	if (L->sync >= 0)
+		close(L->sync);
+	if (L->master >= 0)
+		close(L->master);
+	cgroup_free(L->cg);
+	container_free(L->c);
+	oci_config_free(L->cfg);
+	sec_seccomp_free(L->seccomp);
+	free(L->rootfs);
+	free(L->bundle);
+	memset(L, 0, sizeof(*L));
+	L->pidfd = L->sync = L->master = -1;
+}
+
+/* Undo a failed launch: the init, the cgroup, the state dir. */
+static void launch_abort(struct launch *L)
+{
+	struct cell_err ignored;
+	if (L->pidfd >= 0) {
+		sys_pidfd_send_signal(L->pidfd, SIGKILL, NULL, 0);
+		waitpid(L->pid, NULL, 0);
+	}
+	if (L->cg) {
+		L->cg->ops->kill_all(L->cg, SIGKILL, &ignored);
+		cgroup_destroy(L->cg, &ignored);
+	}
+	if (L->c)
+		container_remove_dir(L->c, &ignored);
+	launch_cleanup(L);
+}
+
+/* The parent's half of the sync protocol, from clone to "ready". */
+static int launch_sync(struct launch *L, bool new_userns, bool in_cgroup,
+		       struct cell_err *e)
+{
+	const struct oci_config *cfg = L->cfg;
+	struct sync_msg m;
+	int r;
+
+	crash_point("clone");
+	log_debug("create: init cloned");
+	if (new_userns && (r = ns_write_idmaps(L->pid, &cfg->linux, e)) < 0)
+		return r;
+	if (!in_cgroup && (r = cgroup_enter(L->cg, L->pid, e)) < 0)
+		return r;
+	log_debug("create: maps and cgroup done");
+	if ((r = sync_send(L->sync, SYNC_GO, L->pid, NULL, -1, e)) < 0)
+		return r;
+
+	if ((r = sync_expect(L->sync, SYNC_HOOKS, &m, NULL, e)) < 0)
+		return r;
+	crash_point("namespaces");
+	if (cfg->hooks[OCI_HOOK_PRESTART].n ||
+	    cfg->hooks[OCI_HOOK_CREATE_RUNTIME].n) {
+		_cleanup_free_ char *st = container_hook_state(
+			cfg, L->c->id, "creating", L->pid, L->bundle);
+		if ((r = hooks_run(cfg, OCI_HOOK_PRESTART, st, false, e)) < 0 ||
+		    (r = hooks_run(cfg, OCI_HOOK_CREATE_RUNTIME, st, false, e)) < 0)
+			return r;
+	}
+	if ((r = sync_send(L->sync, SYNC_HOOKS_DONE, 0, NULL, -1, e)) < 0)
+		return r;
+
+	for (;;) {
+		int fd = -1;
+		if ((r = sync_recv(L->sync, &m, &fd, e)) < 0)
+			return r;
+		if (m.type == SYNC_CONSOLE && fd >= 0) {
+			L->master = fd;
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (m.type == SYNC_ERROR)
+			return cell_err_msg(e, m.value > 0 ? m.value : EIO,
+					    "%s", m.text);
+		if (m.type == SYNC_READY)
+			return 0;
+		return cell_err_msg(e, EPROTO, "sync: unexpected message %u",
+				    m.type);
+	}
+}
+
+static int launch_clone(struct launch *L, const struct create_opts *o,
+			bool run_mode, struct init_ctx *ctx, struct cell_err *e)
+{
+	const struct oci_linux *l = &L->cfg->linux;
+	int fds[2];
+	int r;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+		return cell_err_sys(e, errno, "socketpair");
+	L->sync = fds[0];
+	ctx->sync = fds[1];
+
+	int saved_pidns = -1;
+	if ((r = ns_enter_pid_for_children(ctx->ns_fds[OCI_NS_PID],
+					   &saved_pidns, e)) < 0) {
+		close(fds[1]);
+		return r;
+	}
+
+	int create = ns_flags_to_create(l);
+	int cgfd = L->cg->ops->clone_fd(L->cg);
+	struct cell_clone_args args = {
+		.flags = CLONE_PIDFD | (uint64_t)(create & (CLONE_NEWUSER | CLONE_NEWPID)),
+		.pidfd = (uint64_t)(uintptr_t)&L->pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	if (cgfd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgfd;
+	}
+	pid_t pid = sys_clone3(&args);
+	if (pid < 0 && cgfd >= 0) {
+		/* Older kernels or a cgroup the kernel refuses to start in:
+		   clone normally and move the process after. */
+		args.flags &= ~CLONE_INTO_CGROUP;
+		cgfd = -1;
+		pid = sys_clone3(&args);
+	}
+	if (pid == 0) {
+		close(L->sync);
+		container_init(ctx);
+	}
+	int err = errno;
+	close(fds[1]);
+	struct cell_err e2;
+	ns_leave_pid_for_children(saved_pidns, &e2);
+	if (pid < 0)
+		return cell_err_sys(e, err, "clone the container's init");
+	L->pid = pid;
+	(void)run_mode;
+	(void)o;
+	return launch_sync(L, (create & CLONE_NEWUSER) != 0, cgfd >= 0, e);
+}
+
+int container_launch(const struct create_opts *o, bool run_mode,
+		     struct launch *L, struct cell_err *e)
+{
+	struct init_ctx ctx = { .start_listen = -1, .console = -1 };
+	_cleanup_close_ int start_listen = -1;
+	_cleanup_close_ int console = -1;
+	int r;
+
+	memset(L, 0, sizeof(*L));
+	L->pidfd = L->sync = L->master = -1;
+	for (int t = 0; t < OCI_NS_COUNT; t++)
+		ctx.ns_fds[t] = -1;
+
+	log_debug("create: start");
+	if ((r = container_validate_id(o->id, e)) < 0)
+		return r;
+	L->bundle = realpath(o->bundle ? o->bundle : ".", NULL);
+	if (!L->bundle)
+		return cell_err_sys(e, errno, "bundle %s",
+				    o->bundle ? o->bundle : ".");
+	if ((r = oci_config_load(L->bundle, &L->cfg, e)) < 0)
+		goto fail;
+	const struct oci_config *cfg = L->cfg;
+	if (!cfg->has_process) {
+		r = cell_err_msg(e, EINVAL, "config.json: process: required to create a container");
+		goto fail;
+	}
+	if (cfg->process.terminal && !o->console_socket && !run_mode) {
+		r = cell_err_msg(e, EINVAL,
+				 "config.json: process.terminal is true: --console-socket is required");
+		goto fail;
+	}
+	if (!cfg->linux.namespaces[OCI_NS_MOUNT].enabled) {
+		r = cell_err_msg(e, EINVAL,
+				 "config.json: linux.namespaces: a mount namespace is required");
+		goto fail;
+	}
+	if ((r = resolve_rootfs(L->bundle, cfg, &L->rootfs, e)) < 0)
+		goto fail;
+	if (cfg->linux.seccomp &&
+	    (r = container_compile_seccomp(cfg, o->root, &L->seccomp, e)) < 0)
+		goto fail;
+	if ((r = ns_open_paths(&cfg->linux, ctx.ns_fds, e)) < 0) {
+		cell_err_wrap(e, "config.json");
+		goto fail;
+	}
+
+	if ((r = container_new(o->root, o->id, &L->c, e)) < 0)
+		goto fail;
+	L->c->bundle = strdup(L->bundle);
+	L->c->rootfs = strdup(L->rootfs);
+	L->c->cgroups_path =
+		cfg->linux.cgroups_path ? strdup(cfg->linux.cgroups_path) : NULL;
+	L->c->config_json = json_incref(cfg->json);
+	if ((r = container_save(L->c, e)) < 0)
+		goto fail;
+	crash_point("state");
+
+	if ((r = cgroup_new(cfg->linux.cgroups_path, o->id, &L->cg, e)) < 0 ||
+	    (r = cgroup_create(L->cg, e)) < 0)
+		goto fail;
+	crash_point("cgroup");
+	log_debug("create: cgroup made");
+	if ((r = apply_resources(L->cg, cfg, e)) < 0)
+		goto fail;
+
+	if (!run_mode) {
+		if ((start_listen = listen_start_socket(L->c->dirfd, e)) < 0) {
+			r = start_listen;
+			goto fail;
+		}
+	}
+	if (cfg->process.terminal && o->console_socket) {
+		if ((console = console_connect(o->console_socket, e)) < 0) {
+			r = console;
+			goto fail;
+		}
+	}
+
+	ctx.cfg = cfg;
+	ctx.rootfs = L->rootfs;
+	ctx.id = o->id;
+	ctx.bundle = L->bundle;
+	ctx.start_listen = start_listen;
+	ctx.console = console;
+	ctx.console_to_parent = cfg->process.terminal && !o->console_socket;
+	ctx.preserve_fds = o->preserve_fds;
+	ctx.no_pivot = o->no_pivot;
+	ctx.no_new_keyring = o->no_new_keyring;
+	ctx.new_userns = (ns_flags_to_create(&cfg->linux) & CLONE_NEWUSER) != 0;
+	ctx.seccomp = L->seccomp;
+
+	r = launch_clone(L, o, run_mode, &ctx, e);
+	ns_close_fds(ctx.ns_fds);
+	if (r < 0)
+		goto fail;
+	crash_point("ready");
+
+	log_debug("create: init ready");
+	if ((r = proc_start_time(L->pid, &L->c->start_time, NULL)) < 0) {
+		r = cell_err_sys(e, -r, "read the init's start time");
+		goto fail;
+	}
+	L->c->pid = L->pid;
+	if ((r = container_save(L->c, e)) < 0)
+		goto fail;
+	if (o->pid_file && (r = write_pid_file(o->pid_file, L->pid, e)) < 0)
+		goto fail;
+	return 0;
+
+fail:
+	ns_close_fds(ctx.ns_fds);
+	launch_abort(L);
+	return r;
+}
+
+int container_create(const struct create_opts *o, struct cell_err *e)
+{
+	struct launch L;
+	int r = container_launch(o, false, &L, e);
+	if (r < 0)
+		return r;
+	launch_cleanup(&L);
+	return 0;
+}

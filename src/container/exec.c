@@ -1,2 +1,303 @@
-/* work in progress */
-typedef int cell_placeholder_exec;
+/* exec: a new process in a running container.  A fork of the runtime
+ * joins the init's namespaces through its pidfd (one setns for all of
+ * them), starts in its cgroup, takes the same confinement and execs; the
+ * runtime binary itself never runs inside. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "container/console.h"
+#include "container/container.h"
+#include "container/internal.h"
+#include "container/launch.h"
+#include "container/state.h"
+#include "container/sync.h"
+#include "ns/ns.h"
+#include "util/cleanup.h"
+#include "util/file.h"
+#include "util/syscalls.h"
+
+int container_process_json(const char *root, const char *id, json_t **out,
+			   struct cell_err *e)
+{
+	struct container *c = NULL;
+	int r = container_load(root, id, false, &c, e);
+	if (r < 0)
+		return r;
+	json_t *p = c->config_json ? json_object_get(c->config_json, "process")
+				   : NULL;
+	if (!json_is_object(p)) {
+		container_free(c);
+		return cell_err_msg(e, EINVAL, "container %s has no process", id);
+	}
+	*out = json_deep_copy(p);
+	container_free(c);
+	return 0;
+}
+
+struct exec_child {
+	const struct oci_config *cfg;
+	const struct oci_process *proc;
+	struct sec_seccomp *seccomp;
+	const char *id;
+	const char *bundle;
+	int pidfd; /* the container's init */
+	int ns_flags;
+	int sync;
+	int console;
+	int preserve_fds;
+};
+
+/* The namespaces of pid that differ from ours: setns refuses to "join"
+ * the user namespace we are already in. */
+static int ns_flags_differing(pid_t pid)
+{
+	int flags = 0;
+	for (int t = 0; t < OCI_NS_COUNT; t++) {
+		if (t == OCI_NS_PID)
+			continue;
+		const char *n = oci_ns_proc_name(t);
+		ino_t theirs = ns_inode(pid, n), ours = ns_inode(0, n);
+		if (theirs && ours && theirs != ours)
+			flags |= oci_ns_clone_flag(t);
+	}
+	return flags;
+}
+
+static int exec_setup(struct exec_child *x, pid_t *hostpid, char **path,
+		      struct cell_err *e)
+{
+	const struct oci_process *p = x->proc;
+	struct sync_msg m;
+	int r;
+
+	if ((r = sync_expect(x->sync, SYNC_GO, &m, NULL, e)) < 0)
+		return r;
+	*hostpid = m.value;
+	if (x->ns_flags && setns(x->pidfd, x->ns_flags) < 0)
+		return cell_err_sys(e, errno, "join the container's namespaces");
+	close(x->pidfd);
+	/* setns into the mount namespace put us at its root: the
+	   container's "/", whatever our cwd was. */
+	if (p->terminal) {
+		int master = -1, slave = -1;
+		if ((r = console_open(p, false, &master, &slave, e)) < 0)
+			return r;
+		if (x->console >= 0)
+			r = console_send_fd(x->console, master, "/dev/ptmx", e);
+		else
+			r = sync_send(x->sync, SYNC_CONSOLE, 0, NULL, master, e);
+		close(master);
+		if (r == 0)
+			r = console_attach(slave, e);
+		close(slave);
+		if (r < 0)
+			return r;
+	} else if (setsid() < 0) {
+		return cell_err_sys(e, errno, "setsid");
+	}
+	if (chdir(p->cwd) < 0)
+		return cell_err_sys(e, errno, "cwd %s", p->cwd);
+	char buf[4096];
+	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
+		return cell_err_msg(e, EPERM, "cwd %s is outside the container",
+				    p->cwd);
+	if ((r = container_find_exec(p->args[0], p->env, path, e)) < 0)
+		return r;
+	if (x->seccomp && !p->no_new_privileges &&
+	    (r = container_load_seccomp(x->cfg, x->seccomp, x->id, x->bundle,
+					*hostpid, e)) < 0)
+		return r;
+	return container_confine(p, e);
+}
+
+__attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
+{
+	struct cell_err e;
+	_cleanup_free_ char *path = NULL;
+	pid_t hostpid = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	signal(SIGPIPE, SIG_DFL);
+	cell_err_clear(&e);
+	int r = exec_setup(x, &hostpid, &path, &e);
+	if (r == 0) {
+		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+		r = sync_send(x->sync, SYNC_READY, 0, NULL, -1, &e);
+	}
+	if (r == 0 && x->seccomp && x->proc->no_new_privileges)
+		r = container_load_seccomp(x->cfg, x->seccomp, x->id, x->bundle,
+					   hostpid, &e);
+	if (r == 0)
+		container_exec_now(path, x->proc->args, x->proc->env,
+				   x->preserve_fds, &e);
+	sync_send_error(x->sync, &e);
+	_exit(127);
+}
+
+int container_exec(const struct exec_opts *o, int *exit_code,
+		   struct cell_err *e)
+{
+	struct container *c = NULL;
+	struct cgroup *cg = NULL;
+	struct sec_seccomp *sc = NULL;
+	struct oci_process proc;
+	const struct oci_config *cfg;
+	_cleanup_close_ int pidfd = -1, console = -1, sync = -1, child_pidfd = -1;
+	_cleanup_close_ int master = -1, self_pidns = -1;
+	bool have_proc = false;
+	int fds[2] = { -1, -1 };
+	int r;
+
+	memset(&proc, 0, sizeof(proc));
+	if ((r = container_load(o->root, o->id, false, &c, e)) < 0)
+		return r;
+	enum container_status s = container_status(c);
+	if (s != STATUS_RUNNING && s != STATUS_CREATED) {
+		r = cell_err_msg(e, EINVAL, "cannot exec in a container that is %s",
+				 container_status_name(s));
+		goto out;
+	}
+	if ((r = container_config(c, &cfg, e)) < 0)
+		goto out;
+	if ((r = oci_process_parse(o->process, "process.json", "process", &proc,
+				   e)) < 0)
+		goto out;
+	have_proc = true;
+	if (!proc.args || !proc.args[0]) {
+		r = cell_err_msg(e, EINVAL, "exec: no command given");
+		goto out;
+	}
+	if ((pidfd = container_pidfd(c)) < 0) {
+		r = cell_err_msg(e, ESRCH, "container %s is not running", o->id);
+		goto out;
+	}
+	if ((r = cgroup_new(c->cgroups_path, c->id, &cg, e)) < 0)
+		goto out;
+	if (cfg->linux.seccomp &&
+	    (r = container_compile_seccomp(cfg, o->root, &sc, e)) < 0)
+		goto out;
+	if (proc.terminal && o->console_socket &&
+	    (console = console_connect(o->console_socket, e)) < 0) {
+		r = console;
+		goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0) {
+		r = cell_err_sys(e, errno, "socketpair");
+		goto out;
+	}
+	sync = fds[0];
+
+	/* Only our children enter the pid namespace. */
+	self_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	bool other_pidns = ns_inode(c->pid, "pid") != ns_inode(0, "pid");
+	if (other_pidns && setns(pidfd, CLONE_NEWPID) < 0) {
+		r = cell_err_sys(e, errno, "join the container's pid namespace");
+		goto out;
+	}
+	struct exec_child x = {
+		.cfg = cfg,
+		.proc = &proc,
+		.seccomp = sc,
+		.id = c->id,
+		.bundle = c->bundle,
+		.pidfd = pidfd,
+		.ns_flags = ns_flags_differing(c->pid),
+		.sync = fds[1],
+		.console = console,
+		.preserve_fds = o->preserve_fds,
+	};
+	int cgfd = cg->ops->clone_fd(cg);
+	struct cell_clone_args args = {
+		.flags = CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&child_pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	if (cgfd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgfd;
+	}
+	pid_t pid = sys_clone3(&args);
+	if (pid < 0 && cgfd >= 0) {
+		args.flags &= ~CLONE_INTO_CGROUP;
+		cgfd = -1;
+		pid = sys_clone3(&args);
+	}
+	if (pid == 0) {
+		close(sync);
+		exec_child_main(&x);
+	}
+	int err = errno;
+	close(fds[1]);
+	if (other_pidns)
+		setns(self_pidns, CLONE_NEWPID);
+	if (pid < 0) {
+		r = cell_err_sys(e, err, "clone");
+		goto out;
+	}
+	if ((cgfd < 0 && (r = cgroup_enter(cg, pid, e)) < 0) ||
+	    (r = sync_send(sync, SYNC_GO, pid, NULL, -1, e)) < 0)
+		goto kill;
+
+	struct sync_msg m;
+	for (;;) {
+		int fd = -1;
+		if ((r = sync_recv(sync, &m, &fd, e)) < 0)
+			goto kill;
+		if (m.type == SYNC_CONSOLE) {
+			master = fd;
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (m.type == SYNC_ERROR) {
+			r = cell_err_msg(e, m.value > 0 ? m.value : EIO, "%s",
+					 m.text);
+			goto kill;
+		}
+		if (m.type == SYNC_READY)
+			break;
+	}
+	/* EOF: execve closed the child's end.  A message: it failed. */
+	struct cell_err ce;
+	if (sync_recv(sync, &m, NULL, &ce) == 0 && m.type == SYNC_ERROR) {
+		r = cell_err_msg(e, m.value > 0 ? m.value : EIO, "%s", m.text);
+		goto kill;
+	}
+	if (o->pid_file) {
+		char buf[16];
+		int n = snprintf(buf, sizeof(buf), "%d", pid);
+		if ((r = file_replace_at(AT_FDCWD, o->pid_file, buf, (size_t)n,
+					 0644, e)) < 0)
+			goto kill;
+	}
+	if (o->detach) {
+		*exit_code = 0;
+		r = 0;
+		goto out;
+	}
+	*exit_code = container_wait(pid, child_pidfd, master, e);
+	r = 0;
+	goto out;
+
+kill:
+	sys_pidfd_send_signal(child_pidfd, SIGKILL, NULL, 0);
+	waitpid(pid, NULL, 0);
+out:
+	if (have_proc)
+		oci_process_free(&proc);
+	sec_seccomp_free(sc);
+	cgroup_free(cg);
+	container_free(c);
+	return r;
+}

@@ -1,2 +1,346 @@
-/* work in progress */
-typedef int cell_placeholder_lifecycle;
+/* start, state, list, kill, delete, pause/resume, ps, update, stats. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "container/container.h"
+#include "container/hooks.h"
+#include "container/internal.h"
+#include "container/launch.h"
+#include "container/state.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/syscalls.h"
+
+static void container_freep(struct container **c)
+{
+	container_free(*c);
+}
+#define _cleanup_container_ __attribute__((cleanup(container_freep)))
+
+static void cgroup_freep(struct cgroup **cg)
+{
+	cgroup_free(*cg);
+}
+#define _cleanup_cgroup_ __attribute__((cleanup(cgroup_freep)))
+
+static int open_cgroup(struct container *c, struct cgroup **out,
+		       struct cell_err *e)
+{
+	return cgroup_new(c->cgroups_path, c->id, out, e);
+}
+
+/* ---------------------------------------------------------------- start */
+
+static int connect_start_socket(int dirfd, struct cell_err *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s",
+		 dirfd, START_SOCKET);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return cell_err_sys(e, errno, "start socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = errno;
+		close(fd);
+		return cell_err_sys(e, err, "connect to the container's init");
+	}
+	return fd;
+}
+
+int container_start(const char *root, const char *id, struct cell_err *e)
+{
+	_cleanup_container_ struct container *c = NULL;
+	int r = container_load(root, id, true, &c, e);
+	if (r < 0)
+		return r;
+	enum container_status s = container_status(c);
+	if (s != STATUS_CREATED)
+		return cell_err_msg(e, EINVAL,
+				    "cannot start a container that is %s",
+				    container_status_name(s));
+	_cleanup_close_ int conn = connect_start_socket(c->dirfd, e);
+	if (conn < 0)
+		return conn;
+	if (write(conn, "s", 1) != 1)
+		return cell_err_sys(e, errno, "signal the container's init");
+	unlinkat(c->dirfd, START_SOCKET, 0);
+
+	/* The init holds the connection open until execve closes it
+	   (O_CLOEXEC); anything it writes first is why the exec failed. */
+	char buf[CELL_ERR_MAX];
+	size_t n = 0;
+	for (;;) {
+		ssize_t got = read(conn, buf + n, sizeof(buf) - 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+		if (n == sizeof(buf) - 1)
+			break;
+	}
+	if (n > 0) {
+		buf[n] = '\0';
+		return cell_err_msg(e, EIO, "%s", buf);
+	}
+
+	const struct oci_config *cfg;
+	if (container_config(c, &cfg, e) == 0 && cfg->hooks[OCI_HOOK_POSTSTART].n) {
+		_cleanup_free_ char *st = container_hook_state(
+			cfg, c->id, "running", c->pid, c->bundle);
+		hooks_run(cfg, OCI_HOOK_POSTSTART, st, true, e);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------- state, list */
+
+int container_state_of(const char *root, const char *id, json_t **out,
+		       struct cell_err *e)
+{
+	_cleanup_container_ struct container *c = NULL;
+	int r = container_load(root, id, false, &c, e);
+	if (r < 0)
+		return r;
+	json_t *o = container_state_json(c, container_status(c));
+	if (!o)
+		return cell_err_msg(e, ENOMEM, "state");
+	json_object_set_new(o, "rootfs", json_string(c->rootfs ? c->rootfs : ""));
+	json_object_set_new(o, "created", json_string(c->created ? c->created : ""));
+	json_object_set_new(o, "owner", json_string(""));
+	*out = o;
+	return 0;
+}
+
+int container_list(const char *root, json_t **out, struct cell_err *e)
+{
+	json_t *arr = json_array();
+	_cleanup_closedir_ DIR *d = opendir(root);
+	if (!d) {
+		if (errno == ENOENT) {
+			*out = arr;
+			return 0;
+		}
+		json_decref(arr);
+		return cell_err_sys(e, errno, "open %s", root);
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		json_t *st = NULL;
+		struct cell_err ignored;
+		if (container_state_of(root, de->d_name, &st, &ignored) == 0)
+			json_array_append_new(arr, st);
+	}
+	*out = arr;
+	return 0;
+}
+
+/* ----------------------------------------------------------------- kill */
+
+int container_kill(const char *root, const char *id, int sig, bool all,
+		   struct cell_err *e)
+{
+	_cleanup_container_ struct container *c = NULL;
+	int r = container_load(root, id, false, &c, e);
+	if (r < 0)
+		return r;
+	enum container_status s = container_status(c);
+	if (s == STATUS_STOPPED || s == STATUS_CREATING)
+		return cell_err_msg(e, ESRCH, "container %s is not running", id);
+	if (all) {
+		_cleanup_cgroup_ struct cgroup *cg = NULL;
+		if ((r = open_cgroup(c, &cg, e)) < 0)
+			return r;
+		return cg->ops->kill_all(cg, sig, e);
+	}
+	_cleanup_close_ int pidfd = container_pidfd(c);
+	if (pidfd < 0)
+		return cell_err_msg(e, ESRCH, "container %s is not running", id);
+	if (sys_pidfd_send_signal(pidfd, sig, NULL, 0) < 0)
+		return cell_err_sys(e, errno, "signal %d", sig);
+	return 0;
+}
+
+/* --------------------------------------------------------------- delete */
+
+/* Wait until the init is gone (a pidfd polls readable at exit). */
+static void wait_gone(int pidfd, int timeout_ms)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	while (poll(&p, 1, timeout_ms) < 0 && errno == EINTR)
+		;
+}
+
+int container_destroy(struct container *c, struct cell_err *e)
+{
+	const struct oci_config *cfg = NULL;
+	struct cell_err ce;
+	int r;
+
+	if (c->config_json && container_config(c, &cfg, &ce) < 0)
+		log_warn("delete %s: %s", c->id, ce.msg);
+
+	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	if ((c->config_json || c->cgroups_path) &&
+	    cgroup_new(c->cgroups_path, c->id, &cg, &ce) == 0) {
+		/* Whatever the init left in its cgroup (no pid namespace, or
+		   a process that escaped it) goes with the container. */
+		cg->ops->freeze(cg, false, &ce);
+		cg->ops->kill_all(cg, SIGKILL, &ce);
+		if ((r = cgroup_destroy(cg, e)) < 0)
+			return r;
+	} else if (!c->config_json) {
+		/* crashed before the config was saved: the default path */
+		if (cgroup_new(NULL, c->id, &cg, &ce) == 0) {
+			cg->ops->kill_all(cg, SIGKILL, &ce);
+			cgroup_destroy(cg, &ce);
+		}
+	}
+	if (cfg && cfg->hooks[OCI_HOOK_POSTSTOP].n) {
+		_cleanup_free_ char *st =
+			container_hook_state(cfg, c->id, "stopped", 0, c->bundle);
+		hooks_run(cfg, OCI_HOOK_POSTSTOP, st, true, &ce);
+	}
+	return container_remove_dir(c, e);
+}
+
+int container_delete(const char *root, const char *id, bool force,
+		     struct cell_err *e)
+{
+	_cleanup_container_ struct container *c = NULL;
+	int r = container_load(root, id, true, &c, e);
+	if (r < 0)
+		return r;
+	enum container_status s = container_status(c);
+	if ((s == STATUS_RUNNING || s == STATUS_PAUSED) && !force)
+		return cell_err_msg(e, EBUSY,
+				    "cannot delete container %s that is %s (use --force)",
+				    id, container_status_name(s));
+	if (s == STATUS_CREATING && !force) {
+		/* create may still be at work on it */
+		return cell_err_msg(e, EBUSY,
+				    "container %s is still being created (use --force)",
+				    id);
+	}
+	if (s != STATUS_STOPPED) {
+		_cleanup_close_ int pidfd = container_pidfd(c);
+		if (s == STATUS_PAUSED) {
+			_cleanup_cgroup_ struct cgroup *cg = NULL;
+			struct cell_err ce;
+			if (open_cgroup(c, &cg, &ce) == 0)
+				cg->ops->freeze(cg, false, &ce);
+		}
+		if (pidfd >= 0) {
+			sys_pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+			wait_gone(pidfd, 5000);
+		}
+	}
+	return container_destroy(c, e);
+}
+
+/* ------------------------------------------------- pause, ps, update, stats */
+
+static int load_live(const char *root, const char *id, bool lock,
+		     struct container **c, struct cgroup **cg,
+		     struct cell_err *e)
+{
+	int r = container_load(root, id, lock, c, e);
+	if (r < 0)
+		return r;
+	enum container_status s = container_status(*c);
+	if (s == STATUS_STOPPED || s == STATUS_CREATING)
+		return cell_err_msg(e, ESRCH, "container %s is not running", id);
+	return open_cgroup(*c, cg, e);
+}
+
+int container_pause(const char *root, const char *id, bool pause,
+		    struct cell_err *e)
+{
+	_cleanup_container_ struct container *c = NULL;
+	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	int r = load_live(root, id, true, &c, &cg, e);
+	if (r < 0)
+		return r;
+	enum container_status s = container_status(c);
+	if (pause && s != STATUS_RUNNING && s != STATUS_CREATED)
+		return cell_err_msg(e, EINVAL, "container %s is %s, not running",
+				    id, container_status_name(s));
+	if (!pause && s != STATUS_PAUSED)
+		return cell_err_msg(e, EINVAL, "container %s is not paused", id);
+	return cg->ops->freeze(cg, pause, e);
+}
+
+int container_pids(const char *root, const char *id, pid_t **pids, size_t *n,
+		   struct cell_err *e)
+{
+	_cleanup_container_ struct container *c = NULL;
+	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	int r = load_live(root, id, false, &c, &cg, e);
+	if (r < 0)
+		return r;
+	return cg->ops->pids(cg, pids, n, e);
+}
+
+int container_update(const char *root, const char *id, json_t *resources,
+		     struct cell_err *e)
+{
+	_cleanup_container_ struct container *c = NULL;
+	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	int r = load_live(root, id, true, &c, &cg, e);
+	if (r < 0)
+		return r;
+	struct oci_resources res;
+	memset(&res, 0, sizeof(res));
+	if ((r = oci_resources_parse(resources, "update", "resources", &res, e)) < 0)
+		return r;
+	r = cgroup_apply(cg, &res, true, e);
+	oci_resources_free(&res);
+	if (r < 0)
+		return r;
+	/* Keep the saved config in step, so later reads see the new limits. */
+	json_t *lnx = json_object_get(c->config_json, "linux");
+	if (json_is_object(lnx)) {
+		json_t *cur = json_object_get(lnx, "resources");
+		if (!json_is_object(cur)) {
+			cur = json_object();
+			json_object_set_new(lnx, "resources", cur);
+		}
+		json_object_update_recursive(cur, resources);
+	}
+	return container_save(c, e);
+}
+
+int container_stats(const char *root, const char *id, json_t **out,
+		    struct cell_err *e)
+{
+	_cleanup_container_ struct container *c = NULL;
+	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	int r = load_live(root, id, false, &c, &cg, e);
+	if (r < 0)
+		return r;
+	return cg->ops->stats(cg, out, e);
+}
+
+int container_oom_kills(const char *root, const char *id, uint64_t *out,
+			struct cell_err *e)
+{
+	_cleanup_container_ struct container *c = NULL;
+	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	int r = load_live(root, id, false, &c, &cg, e);
+	if (r < 0)
+		return r;
+	return cg->ops->oom_kills(cg, out, e);
+}

@@ -1,2 +1,379 @@
-/* work in progress */
-typedef int cell_placeholder_state;
+#include "container/state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "util/cleanup.h"
+#include "util/file.h"
+#include "util/syscalls.h"
+
+int container_validate_id(const char *id, struct cell_err *e)
+{
+	size_t n = id ? strlen(id) : 0;
+	if (n == 0)
+		return cell_err_msg(e, EINVAL, "container id must not be empty");
+	if (n > 1024)
+		return cell_err_msg(e, EINVAL,
+				    "container id is longer than 1024 characters");
+	for (size_t i = 0; i < n; i++) {
+		char ch = id[i];
+		bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			     (ch >= '0' && ch <= '9');
+		if (alnum || (i > 0 && strchr("_.+-", ch)))
+			continue;
+		return cell_err_msg(e, EINVAL,
+				    "invalid container id \"%.64s\": use [A-Za-z0-9][A-Za-z0-9_.+-]*",
+				    id);
+	}
+	return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	if (strlen(path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static struct container *container_alloc(const char *root, const char *id)
+{
+	struct container *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->dirfd = -1;
+	c->root = strdup(root);
+	c->id = strdup(id);
+	if (!c->root || !c->id) {
+		container_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int open_root(const char *root, bool create, struct cell_err *e)
+{
+	if (create) {
+		int r = mkdir_p(root, 0711);
+		if (r < 0)
+			return cell_err_sys(e, -r, "create state root %s", root);
+	}
+	int fd = open(root, O_DIRECTORY | O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return cell_err_sys(e, errno, "open state root %s", root);
+	return fd;
+}
+
+int container_new(const char *root, const char *id, struct container **out,
+		  struct cell_err *e)
+{
+	_cleanup_close_ int rootfd = open_root(root, true, e);
+	if (rootfd < 0)
+		return rootfd;
+	if (mkdirat(rootfd, id, 0711) < 0) {
+		if (errno == EEXIST)
+			return cell_err_msg(e, EEXIST,
+					    "container with id %s already exists",
+					    id);
+		return cell_err_sys(e, errno, "create state dir %s/%s", root, id);
+	}
+	struct container *c = container_alloc(root, id);
+	if (!c) {
+		unlinkat(rootfd, id, AT_REMOVEDIR);
+		return cell_err_sys(e, ENOMEM, "create");
+	}
+	c->dirfd = openat(rootfd, id, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (c->dirfd < 0 || flock(c->dirfd, LOCK_EX) < 0) {
+		int err = errno;
+		unlinkat(rootfd, id, AT_REMOVEDIR);
+		container_free(c);
+		return cell_err_sys(e, err, "open state dir");
+	}
+	c->locked = true;
+	*out = c;
+	return 0;
+}
+
+static char *json_strdup(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? strdup(s) : NULL;
+}
+
+int container_load(const char *root, const char *id, bool lock,
+		   struct container **out, struct cell_err *e)
+{
+	int r = container_validate_id(id, e);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int rootfd = open_root(root, false, e);
+	if (rootfd < 0) {
+		if (e->errnum == ENOENT)
+			return cell_err_msg(e, ENOENT,
+					    "container %s does not exist", id);
+		return rootfd;
+	}
+	struct container *c = container_alloc(root, id);
+	if (!c)
+		return cell_err_sys(e, ENOMEM, "load");
+	c->dirfd = openat(rootfd, id, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (c->dirfd < 0) {
+		int err = errno;
+		container_free(c);
+		if (err == ENOENT)
+			return cell_err_msg(e, ENOENT,
+					    "container %s does not exist", id);
+		return cell_err_sys(e, err, "open state of %s", id);
+	}
+	if (lock) {
+		if (flock(c->dirfd, LOCK_EX) < 0) {
+			int err = errno;
+			container_free(c);
+			return cell_err_sys(e, err, "lock %s", id);
+		}
+		c->locked = true;
+	}
+
+	_cleanup_free_ char *text = NULL;
+	r = file_read_at(c->dirfd, STATE_FILE, 0, &text, NULL, e);
+	if (r == -ENOENT) {
+		/* create died before it wrote anything: status "creating",
+		   and delete can still remove the directory. */
+		*out = c;
+		return 0;
+	}
+	if (r < 0) {
+		container_free(c);
+		return r;
+	}
+	json_error_t jerr;
+	json_t *st = json_loads(text, 0, &jerr);
+	if (!st) {
+		container_free(c);
+		return cell_err_msg(e, EINVAL, "state of %s: %s", id, jerr.text);
+	}
+	c->pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
+	c->start_time =
+		(uint64_t)json_integer_value(json_object_get(st, "startTime"));
+	c->bundle = json_strdup(st, "bundle");
+	c->rootfs = json_strdup(st, "rootfs");
+	c->created = json_strdup(st, "created");
+	c->cgroups_path = json_strdup(st, "cgroupsPath");
+	c->config_json = json_incref(json_object_get(st, "config"));
+	json_decref(st);
+	*out = c;
+	return 0;
+}
+
+int container_save(struct container *c, struct cell_err *e)
+{
+	if (!c->created) {
+		char buf[64];
+		struct timespec ts;
+		struct tm tm;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
+		c->created = strdup(buf);
+	}
+	json_t *st = json_pack("{s:s, s:s, s:i, s:I, s:s?, s:s?, s:s?, s:s?, s:O?}",
+			       "ociVersion", CELL_OCI_VERSION, "id", c->id,
+			       "pid", (int)c->pid, "startTime",
+			       (json_int_t)c->start_time, "bundle", c->bundle,
+			       "rootfs", c->rootfs, "created", c->created,
+			       "cgroupsPath", c->cgroups_path, "config",
+			       c->config_json);
+	if (!st)
+		return cell_err_msg(e, ENOMEM, "save state");
+	char *text = json_dumps(st, JSON_COMPACT);
+	json_decref(st);
+	if (!text)
+		return cell_err_msg(e, ENOMEM, "save state");
+	int r = file_replace_at(c->dirfd, STATE_FILE, text, strlen(text), 0600,
+				e);
+	free(text);
+	return r;
+}
+
+int container_remove_dir(struct container *c, struct cell_err *e)
+{
+	_cleanup_close_ int rootfd = open(c->root, O_DIRECTORY | O_PATH | O_CLOEXEC);
+	if (rootfd < 0)
+		return cell_err_sys(e, errno, "open %s", c->root);
+	int fd = openat(c->dirfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cell_err_sys(e, errno, "open state dir");
+	_cleanup_closedir_ DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return cell_err_sys(e, errno, "read state dir");
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (unlinkat(c->dirfd, de->d_name, 0) < 0 && errno != ENOENT)
+			return cell_err_sys(e, errno, "remove %s", de->d_name);
+	}
+	if (unlinkat(rootfd, c->id, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return cell_err_sys(e, errno, "remove state dir of %s", c->id);
+	return 0;
+}
+
+void container_free(struct container *c)
+{
+	if (!c)
+		return;
+	if (c->dirfd >= 0)
+		close(c->dirfd); /* drops the flock too */
+	free(c->root);
+	free(c->id);
+	free(c->bundle);
+	free(c->rootfs);
+	free(c->created);
+	free(c->cgroups_path);
+	json_decref(c->config_json);
+	oci_config_free(c->config);
+	free(c);
+}
+
+int container_config(struct container *c, const struct oci_config **out,
+		     struct cell_err *e)
+{
+	if (!c->config) {
+		if (!c->config_json)
+			return cell_err_msg(e, ENOENT,
+					    "container %s has no saved config",
+					    c->id);
+		char *text = json_dumps(c->config_json, JSON_COMPACT);
+		if (!text)
+			return cell_err_msg(e, ENOMEM, "config");
+		int r = oci_config_parse(text, strlen(text), "config.json",
+					 &c->config, e);
+		free(text);
+		if (r < 0)
+			return r;
+	}
+	*out = c->config;
+	return 0;
+}
+
+int proc_start_time(pid_t pid, uint64_t *start, char *state)
+{
+	char path[32], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: parse after the last ')'. */
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return -EIO;
+	p += 2;
+	if (state)
+		*state = *p;
+	/* field 3 is state; start time is field 22 */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -EIO;
+		p++;
+	}
+	*start = strtoull(p, NULL, 10);
+	return 0;
+}
+
+int container_pidfd(struct container *c)
+{
+	if (c->pid <= 0)
+		return -ESRCH;
+	int fd = sys_pidfd_open(c->pid, 0);
+	if (fd < 0)
+		return -errno;
+	/* With the pidfd held, the pid cannot be reused: checking the start
+	   time now proves the fd is the container's init. */
+	uint64_t st;
+	char state;
+	if (proc_start_time(c->pid, &st, &state) < 0 || st != c->start_time ||
+	    state == 'Z' || state == 'X') {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
+enum container_status container_status(struct container *c)
+{
+	if (!c->config_json)
+		return STATUS_CREATING;
+	if (c->pid <= 0)
+		return STATUS_CREATING;
+	uint64_t st;
+	char state;
+	if (proc_start_time(c->pid, &st, &state) < 0 || st != c->start_time ||
+	    state == 'Z' || state == 'X')
+		return STATUS_STOPPED;
+	if (faccessat(c->dirfd, START_SOCKET, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return STATUS_CREATED;
+
+	struct cgroup *cg = NULL;
+	struct cell_err e;
+	enum container_status s = STATUS_RUNNING;
+	if (cgroup_new(c->cgroups_path, c->id, &cg, &e) == 0) {
+		if (cg->ops->is_frozen(cg, &e) == 1)
+			s = STATUS_PAUSED;
+		cgroup_free(cg);
+	}
+	return s;
+}
+
+const char *container_status_name(enum container_status s)
+{
+	static const char *const names[] = {
+		[STATUS_CREATING] = "creating", [STATUS_CREATED] = "created",
+		[STATUS_RUNNING] = "running",   [STATUS_PAUSED] = "paused",
+		[STATUS_STOPPED] = "stopped",
+	};
+	return names[s];
+}
+
+json_t *container_state_json(struct container *c, enum container_status s)
+{
+	json_t *ann = c->config_json ? json_object_get(c->config_json, "annotations")
+				     : NULL;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s?}", "ociVersion",
+			      CELL_OCI_VERSION, "id", c->id, "status",
+			      container_status_name(s), "bundle", c->bundle);
+	if (!o)
+		return NULL;
+	if (s != STATUS_STOPPED && c->pid > 0)
+		json_object_set_new(o, "pid", json_integer(c->pid));
+	if (json_is_object(ann) && json_object_size(ann) > 0)
+		json_object_set(o, "annotations", ann);
+	return o;
+}

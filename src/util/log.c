@@ -88,8 +88,18 @@ void cell_log(enum log_level level, const char *fmt, ...)
 
 	if (level == CELL_LOG_DEBUG && !sink.debug)
 		return;
+	size_t off = 0;
+	if (level == CELL_LOG_DEBUG) {
+		/* debug lines carry a monotonic clock (ms) and the pid, so the
+		   runtime's and the init's steps line up when timing create */
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		off = (size_t)snprintf(msg, sizeof(msg), "[%ld.%03ld %d] ",
+				       (long)(t.tv_sec % 1000) * 1000 + t.tv_nsec / 1000000,
+				       (t.tv_nsec / 1000) % 1000, (int)getpid());
+	}
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg + off, sizeof(msg) - off, fmt, ap);
 	va_end(ap);
 
 	if (sink.fd >= 0)

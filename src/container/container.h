@@ -1,0 +1,77 @@
+/* The container lifecycle, as the runc command line exposes it.  The CLI is
+ * a thin layer over these; each returns 0 or -errno with e filled. */
+#ifndef CELL_CONTAINER_CONTAINER_H
+#define CELL_CONTAINER_CONTAINER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "oci/config.h"
+#include "util/err.h"
+
+struct create_opts {
+	const char *root;   /* state root (--root) */
+	const char *id;
+	const char *bundle; /* NULL = cwd */
+	const char *pid_file;
+	const char *console_socket;
+	int preserve_fds;
+	bool no_pivot;
+	bool no_new_keyring;
+	bool detach; /* run -d */
+	bool keep;   /* run --keep: leave the stopped container */
+};
+
+int container_create(const struct create_opts *o, struct cell_err *e);
+
+/* create + start + wait; *exit_code is the container's (128+N for signal
+ * N).  With detach, returns once the process runs. */
+int container_run(const struct create_opts *o, int *exit_code,
+		  struct cell_err *e);
+
+int container_start(const char *root, const char *id, struct cell_err *e);
+int container_kill(const char *root, const char *id, int sig, bool all,
+		   struct cell_err *e);
+int container_delete(const char *root, const char *id, bool force,
+		     struct cell_err *e);
+int container_pause(const char *root, const char *id, bool pause,
+		    struct cell_err *e);
+int container_pids(const char *root, const char *id, pid_t **pids, size_t *n,
+		   struct cell_err *e);
+int container_update(const char *root, const char *id, json_t *resources,
+		     struct cell_err *e);
+int container_stats(const char *root, const char *id, json_t **out,
+		    struct cell_err *e);
+/* OOM kills so far in the container's cgroup. */
+int container_oom_kills(const char *root, const char *id, uint64_t *out,
+			struct cell_err *e);
+/* The state JSON `cell state` prints. */
+int container_state_of(const char *root, const char *id, json_t **out,
+		       struct cell_err *e);
+/* Every container under root: an array of state objects with runc's list
+ * fields (id, pid, status, bundle, rootfs, created, owner). */
+int container_list(const char *root, json_t **out, struct cell_err *e);
+
+struct exec_opts {
+	const char *root;
+	const char *id;
+	json_t *process; /* an OCI process object (--process, or built by the
+			    CLI from container_process_json and its flags) */
+	const char *console_socket;
+	const char *pid_file;
+	int preserve_fds;
+	bool detach;
+};
+
+/* A copy of the container's own process object, for the CLI to edit. */
+int container_process_json(const char *root, const char *id, json_t **out,
+			   struct cell_err *e);
+
+/* Join a running container and run a process in it: its namespaces (by
+ * pidfd), its cgroup, the same confinement.  *exit_code as for run. */
+int container_exec(const struct exec_opts *o, int *exit_code,
+		   struct cell_err *e);
+
+#endif

@@ -1,0 +1,63 @@
+/* What the runtime hands the container's init across the fork. */
+#ifndef CELL_CONTAINER_INTERNAL_H
+#define CELL_CONTAINER_INTERNAL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "oci/config.h"
+#include "sec/sec.h"
+
+struct init_ctx {
+	const struct oci_config *cfg;
+	const char *rootfs;
+	const char *id;
+	const char *bundle;
+	int sync;         /* the child's end of the socketpair */
+	int start_listen; /* create: listening start.sock; run: -1 (START comes
+			     over sync) */
+	int console;      /* connected --console-socket, or -1 */
+	bool console_to_parent; /* run with a terminal: master to the parent */
+	int ns_fds[OCI_NS_COUNT];
+	int preserve_fds;
+	bool no_pivot;
+	bool no_new_keyring;
+	bool new_userns;
+	struct sec_seccomp *seccomp;
+};
+
+/* The container's init, a fork of the runtime (never a re-exec of it).
+ * Returns only by exiting. */
+__attribute__((noreturn)) void container_init(struct init_ctx *ctx);
+
+/* State JSON for hooks and seccomp listeners: {ociVersion, id, status, pid,
+ * bundle, annotations}; malloc'd. */
+char *container_hook_state(const struct oci_config *cfg, const char *id,
+			   const char *status, pid_t pid, const char *bundle);
+
+/* Find args[0] in the PATH of env (execvp's rules, but the container's
+ * PATH, not ours).  Returns a malloc'd path or -errno. */
+int container_find_exec(const char *file, char *const *env, char **out,
+			struct cell_err *e);
+
+/* The shared tail of init and exec: confine the process the config asks
+ * for (rlimits, caps, user, no_new_privs), in the kernel's order. */
+int container_confine(const struct oci_process *p, struct cell_err *e);
+
+/* Load the filter; with an SCMP_ACT_NOTIFY rule, hand the listener fd to
+ * linux.seccomp.listenerPath. */
+int container_load_seccomp(const struct oci_config *cfg,
+			   struct sec_seccomp *sc, const char *id,
+			   const char *bundle, pid_t hostpid,
+			   struct cell_err *e);
+
+/* Compile linux.seccomp through the program cache under the state root. */
+int container_compile_seccomp(const struct oci_config *cfg, const char *root,
+			      struct sec_seccomp **out, struct cell_err *e);
+
+/* Mark every fd past stdio and the preserved ones close-on-exec and
+ * execve.  Returns only on failure. */
+int container_exec_now(const char *path, char *const *args, char *const *env,
+		       int preserve_fds, struct cell_err *e);
+
+#endif

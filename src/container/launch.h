@@ -1,0 +1,36 @@
+/* Shared by create, run and exec: a container's init being brought up. */
+#ifndef CELL_CONTAINER_LAUNCH_H
+#define CELL_CONTAINER_LAUNCH_H
+
+#include "cgroup/cgroup.h"
+#include "container/container.h"
+#include "container/state.h"
+#include "sec/sec.h"
+
+struct launch {
+	struct container *c;
+	struct oci_config *cfg;
+	struct cgroup *cg;
+	struct sec_seccomp *seccomp;
+	char *bundle;
+	char *rootfs;
+	pid_t pid;
+	int pidfd;
+	int sync;   /* parent's end */
+	int master; /* pty master when run holds the terminal, else -1 */
+};
+
+/* Everything up to "created": state, cgroup, init waiting for start.
+ * On failure nothing is left behind. */
+int container_launch(const struct create_opts *o, bool run_mode,
+		     struct launch *L, struct cell_err *e);
+void launch_cleanup(struct launch *L);
+
+/* Forward signals to pidfd and proxy a pty (master >= 0) until the process
+ * exits; returns its exit code (128+N for a signal). */
+int container_wait(pid_t pid, int pidfd, int master, struct cell_err *e);
+
+/* Remove a stopped container: poststop hooks, cgroup, state dir. */
+int container_destroy(struct container *c, struct cell_err *e);
+
+#endif
