@@ -31,6 +31,11 @@ int sec_seccomp_compile(const struct oci_seccomp *s, struct sec_seccomp **out,
 			struct cell_err *e);
 /* Load it.  With an SCMP_ACT_NOTIFY rule, *notify_fd gets the listener fd
  * (else -1). */
+/* The same, through a cache of generated programs in cache_dir (made
+ * 0700 if missing): `key` is the profile as canonical JSON. */
+int sec_seccomp_compile_cached(const struct oci_seccomp *s, const char *key,
+			       const char *cache_dir, struct sec_seccomp **out,
+			       struct cell_err *e);
 int sec_seccomp_load(struct sec_seccomp *f, int *notify_fd,
 		     struct cell_err *e);
 void sec_seccomp_free(struct sec_seccomp *f);

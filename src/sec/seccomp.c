@@ -6,15 +6,14 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "sec/seccomp_names.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
-struct sec_seccomp {
-	scmp_filter_ctx ctx;
-	bool has_notify;
-};
+#include "sec/seccomp_internal.h"
 
 /* runc and crun default errnoRet to EPERM for both ERRNO and TRACE. */
 static int action_value(enum oci_seccomp_action a, const struct opt_u64 *ret,
@@ -260,6 +259,12 @@ int sec_seccomp_compile(const struct oci_seccomp *s, struct sec_seccomp **out,
 		if (s->syscalls[i].action == OCI_SECCOMP_NOTIFY)
 			f->has_notify = true;
 	}
+	f->kflags = sec_seccomp_kernel_flags(s->flags, f->has_notify);
+	r = sec_seccomp_export(f, e);
+	seccomp_release(f->ctx);
+	f->ctx = NULL;
+	if (r < 0)
+		return r;
 	*out = steal_ptr(&f);
 	return 0;
 
@@ -271,22 +276,21 @@ fail:
 int sec_seccomp_load(struct sec_seccomp *f, int *notify_fd,
 		     struct cell_err *e)
 {
+	struct sock_fprog prog = {
+		.len = (unsigned short)f->prog_len,
+		.filter = f->prog,
+	};
 	*notify_fd = -1;
-	int r = seccomp_load(f->ctx);
+	/* The program was generated in the runtime (or read from the cache):
+	   loading is one system call, not libseccomp's compile. */
+	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->kflags, &prog);
 	if (r < 0)
-		return cell_err_sys(e, -r, "linux.seccomp: cannot load the filter%s",
-				    r == -EACCES ? " (without noNewPrivileges "
-						   "it needs CAP_SYS_ADMIN)"
-						 : "");
-	if (f->has_notify) {
-		/* libseccomp asked the kernel for a listener at load because
-		 * a rule notifies; the fd is now ours. */
-		int fd = seccomp_notify_fd(f->ctx);
-		if (fd < 0)
-			return cell_err_sys(e, fd == -1 ? ENOTSUP : -fd,
-					    "linux.seccomp: no notify fd");
-		*notify_fd = fd;
-	}
+		return cell_err_sys(e, errno, "linux.seccomp: cannot load the filter%s",
+				    errno == EACCES ? " (without noNewPrivileges "
+						      "it needs CAP_SYS_ADMIN)"
+						    : "");
+	if (f->has_notify)
+		*notify_fd = (int)r;
 	return 0;
 }
 
@@ -294,6 +298,8 @@ void sec_seccomp_free(struct sec_seccomp *f)
 {
 	if (!f)
 		return;
-	seccomp_release(f->ctx);
+	if (f->ctx)
+		seccomp_release(f->ctx);
+	free(f->prog);
 	free(f);
 }

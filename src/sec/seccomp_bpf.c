@@ -1,0 +1,168 @@
+/* The seccomp program as the kernel takes it, and a cache of programs.
+ *
+ * libseccomp needs ~10 ms to turn an engine-sized profile (300+ syscalls,
+ * three architectures) into BPF.  The program depends only on the profile,
+ * the libseccomp version and the kernel's API level, so cell keeps each
+ * one it generates under the state root (root-only, outside every
+ * container) and loads later containers' filters from there. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "sec/sec.h"
+#include "sec/seccomp_internal.h"
+#include "util/cleanup.h"
+#include "util/file.h"
+
+#define CACHE_MAGIC "cell-seccomp-bpf 1\n"
+
+unsigned int sec_seccomp_kernel_flags(char **flags, bool notify)
+{
+	unsigned int k = notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+	for (size_t i = 0; flags && flags[i]; i++) {
+		if (!strcmp(flags[i], "SECCOMP_FILTER_FLAG_TSYNC"))
+			k |= SECCOMP_FILTER_FLAG_TSYNC;
+		else if (!strcmp(flags[i], "SECCOMP_FILTER_FLAG_LOG"))
+			k |= SECCOMP_FILTER_FLAG_LOG;
+		else if (!strcmp(flags[i], "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
+			k |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+	}
+	return k;
+}
+
+int sec_seccomp_export(struct sec_seccomp *f, struct cell_err *e)
+{
+	_cleanup_close_ int fd = memfd_create("cell-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return cell_err_sys(e, errno, "linux.seccomp: memfd");
+	int r = seccomp_export_bpf(f->ctx, fd);
+	if (r < 0)
+		return cell_err_sys(e, -r, "linux.seccomp: generate the program");
+	off_t size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) ||
+	    size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return cell_err_msg(e, E2BIG,
+				    "linux.seccomp: the program has %lld bytes",
+				    (long long)size);
+	f->prog = malloc((size_t)size);
+	if (!f->prog)
+		return cell_err_sys(e, ENOMEM, "linux.seccomp");
+	if (pread(fd, f->prog, (size_t)size, 0) != size)
+		return cell_err_sys(e, errno, "linux.seccomp: read the program");
+	f->prog_len = (size_t)size / sizeof(struct sock_filter);
+	return 0;
+}
+
+/* What the program depends on besides the profile. */
+static void cache_salt(char *buf, size_t len)
+{
+	const struct scmp_version *v = seccomp_version();
+	struct utsname u;
+	uname(&u);
+	snprintf(buf, len, "libseccomp %u.%u.%u api %u arch %s\n", v->major,
+		 v->minor, v->micro, seccomp_api_get(), u.machine);
+}
+
+static uint64_t fnv1a(const char *a, const char *b)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const char *p = a; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	for (const char *p = b; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
+/* Cache file: magic, salt line, "<kflags> <notify> <keylen>\n", the key
+ * (the profile as canonical JSON), then the program.  The key is compared
+ * whole: the hash only names the file. */
+static int cache_read(int dirfd, const char *name, const char *salt,
+		      const char *key, struct sec_seccomp **out)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	struct cell_err ignored;
+	if (file_read_at(dirfd, name, 1 << 22, &buf, &len, &ignored) < 0)
+		return -ENOENT;
+	size_t ml = strlen(CACHE_MAGIC), sl = strlen(salt), kl = strlen(key);
+	if (len < ml + sl || memcmp(buf, CACHE_MAGIC, ml) ||
+	    memcmp(buf + ml, salt, sl))
+		return -ENOENT;
+	char *p = buf + ml + sl;
+	unsigned int kflags, notify;
+	size_t keylen;
+	int n = 0;
+	if (sscanf(p, "%u %u %zu\n%n", &kflags, &notify, &keylen, &n) != 3 ||
+	    n == 0 || keylen != kl)
+		return -ENOENT;
+	p += n;
+	if ((size_t)(p - buf) + kl > len || memcmp(p, key, kl))
+		return -ENOENT;
+	p += kl;
+	size_t plen = len - (size_t)(p - buf);
+	if (plen == 0 || plen % sizeof(struct sock_filter))
+		return -ENOENT;
+	struct sec_seccomp *f = calloc(1, sizeof(*f));
+	if (!f || !(f->prog = malloc(plen))) {
+		free(f);
+		return -ENOMEM;
+	}
+	memcpy(f->prog, p, plen);
+	f->prog_len = plen / sizeof(struct sock_filter);
+	f->kflags = kflags;
+	f->has_notify = notify != 0;
+	*out = f;
+	return 0;
+}
+
+static void cache_write(int dirfd, const char *name, const char *salt,
+			const char *key, const struct sec_seccomp *f)
+{
+	size_t kl = strlen(key);
+	size_t plen = f->prog_len * sizeof(struct sock_filter);
+	size_t cap = strlen(CACHE_MAGIC) + strlen(salt) + 64 + kl + plen;
+	_cleanup_free_ char *buf = malloc(cap);
+	if (!buf)
+		return;
+	int n = snprintf(buf, cap, "%s%s%u %u %zu\n", CACHE_MAGIC, salt,
+			 f->kflags, f->has_notify ? 1u : 0u, kl);
+	memcpy(buf + n, key, kl);
+	memcpy(buf + (size_t)n + kl, f->prog, plen);
+	struct cell_err ignored;
+	/* A failed write only costs the next container a compile. */
+	file_replace_at(dirfd, name, buf, (size_t)n + kl + plen, 0600, &ignored);
+}
+
+int sec_seccomp_compile_cached(const struct oci_seccomp *s, const char *key,
+			       const char *cache_dir, struct sec_seccomp **out,
+			       struct cell_err *e)
+{
+	if (!cache_dir || !key)
+		return sec_seccomp_compile(s, out, e);
+	char salt[128], name[32];
+	cache_salt(salt, sizeof(salt));
+	snprintf(name, sizeof(name), "%016llx.bpf",
+		 (unsigned long long)fnv1a(salt, key));
+
+	mkdir(cache_dir, 0700);
+	_cleanup_close_ int dirfd =
+		open(cache_dir, O_DIRECTORY | O_PATH | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	/* Only a root-owned, private directory is trusted with filters. */
+	if (dirfd < 0 || fstat(dirfd, &st) < 0 || st.st_uid != geteuid() ||
+	    (st.st_mode & 077))
+		return sec_seccomp_compile(s, out, e);
+	if (cache_read(dirfd, name, salt, key, out) == 0)
+		return 0;
+	int r = sec_seccomp_compile(s, out, e);
+	if (r == 0)
+		cache_write(dirfd, name, salt, key, *out);
+	return r;
+}
