@@ -116,12 +116,15 @@ static char *run_child(child_fn fn, void *arg, bool userns)
 
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap);
-	assert_non_null(buf);
+	if (!buf)
+		abort();
 	for (;;) {
 		if (n + 1 >= cap) {
 			cap *= 2;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
+			char *nb = realloc(buf, cap);
+			if (!nb)
+				abort();
+			buf = nb;
 		}
 		ssize_t r = read(out[0], buf + n, cap - n - 1);
 		if (r < 0 && errno == EINTR)
@@ -145,6 +148,7 @@ static void assert_clean_report(char *report)
 		print_message("%s", report);
 		free(report);
 		skip();
+		return;
 	}
 	if (strcmp(report, "DONE\n") != 0) {
 		print_error("child report:\n%s", report);
