@@ -30,7 +30,16 @@ static int memory_v1(const struct cg_apply_ctx *c, struct cell_err *e)
 	const char *d = c->dir;
 	bool limit = given(&r->memory.limit);
 	bool swap = given(&r->memory.swap);
+	int64_t swap_v = r->memory.swap.v;
 	int ret;
+
+	/* Unlimited memory without a swap value means unlimited memsw too;
+	   an older finite memsw would make the kernel refuse the limit. */
+	if (limit && r->memory.limit.v == -1 && !swap &&
+	    cg_file_exists(d, "memory.memsw.limit_in_bytes")) {
+		swap = true;
+		swap_v = -1;
+	}
 
 	if (swap && !cg_file_exists(d, "memory.memsw.limit_in_bytes")) {
 		log_warn(F "swap is ignored: the kernel does not account swap "
@@ -43,18 +52,17 @@ static int memory_v1(const struct cg_apply_ctx *c, struct cell_err *e)
 		uint64_t cur = 0;
 		if ((ret = cg_read_u64(d, "memory.limit_in_bytes", &cur, e)) < 0)
 			return cell_err_wrap(e, F "limit");
-		bool memsw_first = r->memory.swap.v == -1 ||
-				   (uint64_t)r->memory.swap.v > cur;
+		bool memsw_first = swap_v == -1 || (uint64_t)swap_v > cur;
 		if (memsw_first &&
 		    (ret = write_i64(d, "memory.memsw.limit_in_bytes",
-				     r->memory.swap.v, "swap", e)) < 0)
+				     swap_v, "swap", e)) < 0)
 			return ret;
 		if ((ret = write_i64(d, "memory.limit_in_bytes",
 				     r->memory.limit.v, "limit", e)) < 0)
 			return ret;
 		if (!memsw_first &&
 		    (ret = write_i64(d, "memory.memsw.limit_in_bytes",
-				     r->memory.swap.v, "swap", e)) < 0)
+				     swap_v, "swap", e)) < 0)
 			return ret;
 	} else if (limit) {
 		/* EINVAL here: above an earlier memory+swap limit. */
@@ -63,7 +71,7 @@ static int memory_v1(const struct cg_apply_ctx *c, struct cell_err *e)
 			return ret;
 	} else if (swap) {
 		if ((ret = write_i64(d, "memory.memsw.limit_in_bytes",
-				     r->memory.swap.v, "swap", e)) < 0)
+				     swap_v, "swap", e)) < 0)
 			return ret;
 	}
 	if (given(&r->memory.reservation) &&

@@ -330,11 +330,16 @@ static void test_memory(void **state)
 	if (accounting)
 		assert_file(d, swfile, v2 ? "8388608" : "25165824");
 
+	/* Unlimited memory alone lifts the earlier memory+swap limit too
+	   (v1 would refuse a limit above memsw). */
 	r.memory.limit.v = -1;
-	r.memory.swap.v = -1;
+	r.memory.swap.set = false;
 	apply_ok(f, &r, true);
-	if (v2)
-		assert_file(d, "memory.max", "max");
+	assert_file(d, v2 ? "memory.max" : "memory.limit_in_bytes",
+		    v2 ? "max" : "9223372036854771712");
+	if (accounting)
+		assert_file(d, swfile,
+			    v2 ? "max" : "9223372036854771712");
 	if (!v2) {
 		struct oci_resources o = { 0 };
 		o.memory.has_disable_oom_killer = true;
