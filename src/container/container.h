@@ -22,6 +22,16 @@ struct create_opts {
 	bool no_new_keyring;
 	bool detach; /* run -d */
 	bool keep;   /* run --keep: leave the stopped container */
+	/* The people's `cell run -- CMD` builds its config in memory: used
+	   instead of <bundle>/config.json when set (bundle still names the
+	   directory recorded in the state). */
+	json_t *config;
+	/* Called in the runtime once the init's namespaces exist, where the
+	   createRuntime hooks run (the init waits): networking is set up
+	   here.  The state dir fd lets it record what to undo at delete. */
+	int (*on_namespaces)(pid_t pid, int state_dirfd, void *data,
+			     struct cell_err *e);
+	void *on_namespaces_data;
 };
 
 int container_create(const struct create_opts *o, struct cell_err *e);

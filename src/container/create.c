@@ -174,8 +174,8 @@ static void launch_abort(struct launch *L)
 }
 
 /* The parent's half of the sync protocol, from clone to "ready". */
-static int launch_sync(struct launch *L, bool new_userns, bool in_cgroup,
-		       struct cell_err *e)
+static int launch_sync(struct launch *L, const struct create_opts *o,
+		       bool new_userns, bool in_cgroup, struct cell_err *e)
 {
 	const struct oci_config *cfg = L->cfg;
 	struct sync_msg m;
@@ -202,6 +202,10 @@ static int launch_sync(struct launch *L, bool new_userns, bool in_cgroup,
 		    (r = hooks_run(cfg, OCI_HOOK_CREATE_RUNTIME, st, false, e)) < 0)
 			return r;
 	}
+	if (o->on_namespaces &&
+	    (r = o->on_namespaces(L->pid, L->c->dirfd, o->on_namespaces_data,
+				  e)) < 0)
+		return r;
 	if ((r = sync_send(L->sync, SYNC_HOOKS_DONE, 0, NULL, -1, e)) < 0)
 		return r;
 
@@ -275,8 +279,7 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 		return cell_err_sys(e, err, "clone the container's init");
 	L->pid = pid;
 	(void)run_mode;
-	(void)o;
-	return launch_sync(L, (create & CLONE_NEWUSER) != 0, cgfd >= 0, e);
+	return launch_sync(L, o, (create & CLONE_NEWUSER) != 0, cgfd >= 0, e);
 }
 
 int container_launch(const struct create_opts *o, bool run_mode,
@@ -299,7 +302,14 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	if (!L->bundle)
 		return cell_err_sys(e, errno, "bundle %s",
 				    o->bundle ? o->bundle : ".");
-	if ((r = oci_config_load(L->bundle, &L->cfg, e)) < 0)
+	if (o->config) {
+		_cleanup_free_ char *text = json_dumps(o->config, JSON_COMPACT);
+		r = text ? oci_config_parse(text, strlen(text), "config", &L->cfg, e)
+			 : cell_err_msg(e, ENOMEM, "config");
+	} else {
+		r = oci_config_load(L->bundle, &L->cfg, e);
+	}
+	if (r < 0)
 		goto fail;
 	const struct oci_config *cfg = L->cfg;
 	if (!cfg->has_process) {

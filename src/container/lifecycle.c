@@ -18,6 +18,7 @@
 #include "container/internal.h"
 #include "container/launch.h"
 #include "container/state.h"
+#include "net/net.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/syscalls.h"
@@ -209,6 +210,8 @@ int container_destroy(struct container *c, struct cell_err *e)
 			cgroup_destroy(cg, &ce);
 		}
 	}
+	if (net_release(c->dirfd, &ce) < 0)
+		log_warn("delete %s: network: %s", c->id, ce.msg);
 	if (cfg && cfg->hooks[OCI_HOOK_POSTSTOP].n) {
 		_cleanup_free_ char *st =
 			container_hook_state(cfg, c->id, "stopped", 0, c->bundle);
