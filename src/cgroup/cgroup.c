@@ -410,3 +410,24 @@ const char *cgroup_v2_dir(const struct cgroup *cg)
 {
 	return cg->layout->v2_dir;
 }
+
+int cgroup_join_self(int *fds, size_t n, struct cell_err *e)
+{
+	int r = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (r == 0 && write(fds[i], "0", 1) != 1)
+			r = cell_err_sys(e, errno, "join the container's cgroup");
+		close(fds[i]);
+		fds[i] = -1;
+	}
+	return r;
+}
+
+void cgroup_close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}

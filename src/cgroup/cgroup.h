@@ -52,6 +52,11 @@ struct cgroup_ops {
 	/* An O_PATH|O_DIRECTORY fd of the v2 directory for clone3's
 	   CLONE_INTO_CGROUP, or -1 when the backend cannot use it. */
 	int (*clone_fd)(struct cgroup *cg);
+	/* v1 hierarchies: open each one's `tasks` file for writing, so that
+	   the new process can move *itself* by writing "0" (see
+	   cgroup_join_self).  *n may be 0 (v2: clone_fd does it). */
+	int (*join_fds)(struct cgroup *cg, int *fds, size_t max, size_t *n,
+			struct cell_err *e);
 	/* An fd that becomes readable on each OOM kill (eventfd on v1,
 	   memory.events with POLLPRI on v2), or -errno. */
 	int (*oom_fd)(struct cgroup *cg, struct cell_err *e);
@@ -98,6 +103,17 @@ int cgroup_swap_to_v2(int64_t swap, int64_t limit, int64_t *out,
 		      struct cell_err *e);
 /* A cpuset list such as "0-3,7" (also "" = inherit). */
 bool cgroup_cpuset_list_valid(const char *list);
+
+#define CGROUP_MAX_JOIN_FDS 16
+
+/* Run by the new process itself, before it runs anything else: write "0"
+ * to each fd from join_fds.  A single-threaded process moving itself
+ * through `tasks` skips the global threadgroup lock, whose RCU grace
+ * period costs ~10-20 ms per create when the runtime moves the pid through
+ * cgroup.procs.  The kernel checks the opener's credentials, so this works
+ * after the process entered its user namespace.  Closes the fds. */
+int cgroup_join_self(int *fds, size_t n, struct cell_err *e);
+void cgroup_close_fds(int *fds, size_t n);
 
 /* Convenience wrappers: cg->ops->X(cg, ...). */
 static inline int cgroup_create(struct cgroup *cg, struct cell_err *e)

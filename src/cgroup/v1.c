@@ -2,6 +2,7 @@
  * the same plus the v2 node at /sys/fs/cgroup/unified<path>, which the
  * process also joins (so systemd and v2-only controllers see it). */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +261,41 @@ static int v1_clone_fd(struct cgroup *cg)
 	return -1;
 }
 
+static int v1_join_fds(struct cgroup *cg, int *fds, size_t max, size_t *n,
+		       struct cell_err *e)
+{
+	const struct cgroup_layout *l = cg->layout;
+	*n = 0;
+	for (size_t i = 0; i < l->n_v1; i++) {
+		if (*n == max) {
+			cgroup_close_fds(fds, *n);
+			return cell_err_msg(e, E2BIG, "cgroup: too many hierarchies");
+		}
+		_cleanup_free_ char *p = cg_path(l->v1[i].dir, "tasks");
+		int fd = p ? open(p, O_WRONLY | O_CLOEXEC) : -1;
+		if (fd < 0) {
+			int err = p ? errno : ENOMEM;
+			cgroup_close_fds(fds, *n);
+			return cell_err_sys(e, err, "cgroup: open %s",
+					    p ? p : "tasks");
+		}
+		fds[(*n)++] = fd;
+	}
+	return 0;
+}
+
+/* In hybrid mode the v2 node is on the default hierarchy, where clone3
+ * can start the process directly (CLONE_INTO_CGROUP). */
+static int v1_hybrid_clone_fd(struct cgroup *cg)
+{
+	if (!is_hybrid(cg))
+		return -1;
+	if (cg->v2_fd < 0)
+		cg->v2_fd = open(cg->layout->v2_dir,
+				 O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return cg->v2_fd;
+}
+
 static int v1_oom_fd(struct cgroup *cg, struct cell_err *e)
 {
 	return cg_oom_fd(cg, e);
@@ -282,6 +318,7 @@ const struct cgroup_ops cgroup_v1_ops = {
 	.stats = v1_stats,
 	.destroy = v1_destroy,
 	.clone_fd = v1_clone_fd,
+	.join_fds = v1_join_fds,
 	.oom_fd = v1_oom_fd,
 	.oom_kills = v1_oom_kills,
 };
@@ -297,7 +334,8 @@ const struct cgroup_ops cgroup_v1_hybrid_ops = {
 	.pids = v1_pids,
 	.stats = v1_stats,
 	.destroy = v1_destroy,
-	.clone_fd = v1_clone_fd,
+	.clone_fd = v1_hybrid_clone_fd,
+	.join_fds = v1_join_fds,
 	.oom_fd = v1_oom_fd,
 	.oom_kills = v1_oom_kills,
 };

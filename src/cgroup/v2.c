@@ -211,6 +211,13 @@ static int v2_clone_fd(struct cgroup *cg)
 	return cg->v2_fd;
 }
 
+static int v2_join_fds(struct cgroup *cg, int *fds, size_t max, size_t *n,
+		       struct cell_err *e)
+{
+	*n = 0;
+	return 0;
+}
+
 static int v2_oom_fd(struct cgroup *cg, struct cell_err *e)
 {
 	return cg_oom_fd(cg, e);
@@ -233,6 +240,7 @@ const struct cgroup_ops cgroup_v2_ops = {
 	.stats = v2_stats,
 	.destroy = v2_destroy,
 	.clone_fd = v2_clone_fd,
+	.join_fds = v2_join_fds,
 	.oom_fd = v2_oom_fd,
 	.oom_kills = v2_oom_kills,
 };

@@ -185,7 +185,11 @@ static int launch_sync(struct launch *L, const struct create_opts *o,
 	log_debug("create: init cloned");
 	if (new_userns && (r = ns_write_idmaps(L->pid, &cfg->linux, e)) < 0)
 		return r;
-	if (!in_cgroup && (r = cgroup_enter(L->cg, L->pid, e)) < 0)
+	/* v1 hierarchies: the init joins itself (cgroup_join_self); the v2
+	   node: clone3 started it there.  Only a refused CLONE_INTO_CGROUP
+	   leaves work for us. */
+	if (!in_cgroup && L->cg->ops->clone_fd(L->cg) >= 0 &&
+	    (r = cgroup_enter(L->cg, L->pid, e)) < 0)
 		return r;
 	log_debug("create: maps and cgroup done");
 	if ((r = sync_send(L->sync, SYNC_GO, L->pid, NULL, -1, e)) < 0)
@@ -259,6 +263,12 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cgfd;
 	}
+	if ((r = L->cg->ops->join_fds(L->cg, ctx->cgroup_fds,
+				      ARRAY_SIZE(ctx->cgroup_fds),
+				      &ctx->n_cgroup_fds, e)) < 0) {
+		close(fds[1]);
+		return r;
+	}
 	pid_t pid = sys_clone3(&args);
 	if (pid < 0 && cgfd >= 0) {
 		/* Older kernels or a cgroup the kernel refuses to start in:
@@ -273,6 +283,7 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 	}
 	int err = errno;
 	close(fds[1]);
+	cgroup_close_fds(ctx->cgroup_fds, ctx->n_cgroup_fds);
 	struct cell_err e2;
 	ns_leave_pid_for_children(saved_pidns, &e2);
 	if (pid < 0)

@@ -55,6 +55,8 @@ struct exec_child {
 	int sync;
 	int console;
 	int preserve_fds;
+	int cgroup_fds[16];
+	size_t n_cgroup_fds;
 };
 
 /* The namespaces of pid that differ from ours: setns refuses to "join"
@@ -130,7 +132,9 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	signal(SIGPIPE, SIG_DFL);
 	cell_err_clear(&e);
-	int r = exec_setup(x, &hostpid, &path, &e);
+	int r = cgroup_join_self(x->cgroup_fds, x->n_cgroup_fds, &e);
+	if (r == 0)
+		r = exec_setup(x, &hostpid, &path, &e);
 	if (r == 0) {
 		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 		r = sync_send(x->sync, SYNC_READY, 0, NULL, -1, &e);
@@ -227,6 +231,9 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cgfd;
 	}
+	if ((r = cg->ops->join_fds(cg, x.cgroup_fds, ARRAY_SIZE(x.cgroup_fds),
+				   &x.n_cgroup_fds, e)) < 0)
+		goto out;
 	pid_t pid = sys_clone3(&args);
 	if (pid < 0 && cgfd >= 0) {
 		args.flags &= ~CLONE_INTO_CGROUP;
@@ -239,13 +246,15 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	}
 	int err = errno;
 	close(fds[1]);
+	cgroup_close_fds(x.cgroup_fds, x.n_cgroup_fds);
 	if (other_pidns)
 		setns(self_pidns, CLONE_NEWPID);
 	if (pid < 0) {
 		r = cell_err_sys(e, err, "clone");
 		goto out;
 	}
-	if ((cgfd < 0 && (r = cgroup_enter(cg, pid, e)) < 0) ||
+	if ((cgfd < 0 && cg->ops->clone_fd(cg) >= 0 &&
+	     (r = cgroup_enter(cg, pid, e)) < 0) ||
 	    (r = sync_send(sync, SYNC_GO, pid, NULL, -1, e)) < 0)
 		goto kill;
 

@@ -21,6 +21,7 @@
 #include "container/internal.h"
 #include "container/state.h"
 #include "container/sync.h"
+#include "cgroup/cgroup.h"
 #include "fs/fs.h"
 #include "ns/ns.h"
 #include "util/cleanup.h"
@@ -247,6 +248,35 @@ static int setup_console(struct init_ctx *ctx, struct cell_err *e)
 	return r;
 }
 
+/* Mounts, createContainer hooks, pivot_root, sysctl, masked and read-only
+ * paths. */
+static int setup_rootfs(struct init_ctx *ctx, const struct rootfs_ctx *rc,
+			pid_t hostpid, struct cell_err *e)
+{
+	const struct oci_config *cfg = ctx->cfg;
+	int r;
+
+	if ((r = fs_prepare_rootfs(rc, e)) < 0)
+		return r;
+	log_debug("init: mounts done");
+	if (cfg->hooks[OCI_HOOK_CREATE_CONTAINER].n) {
+		_cleanup_free_ char *st = container_hook_state(
+			cfg, ctx->id, "creating", hostpid, ctx->bundle);
+		if ((r = hooks_run(cfg, OCI_HOOK_CREATE_CONTAINER, st, false,
+				   e)) < 0)
+			return r;
+	}
+	if ((r = fs_pivot_root(rc, e)) < 0)
+		return r;
+	log_debug("init: pivot_root done");
+	/* sysctls first: the read-only paths include /proc/sys */
+	if ((r = ns_apply_sysctl(&cfg->linux, e)) < 0)
+		return r;
+	if ((r = fs_finish_rootfs(rc, e)) < 0)
+		return r;
+	return 0;
+}
+
 /* Everything up to "ready, waiting for start"; *exec_path out. */
 static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 		      struct cell_err *e)
@@ -258,6 +288,8 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 	/* Until the user's process runs, no one in the container may ptrace
 	   or open /proc/<pid>/{exe,mem,fd} of this runtime copy. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if ((r = cgroup_join_self(ctx->cgroup_fds, ctx->n_cgroup_fds, e)) < 0)
+		return r;
 
 	if ((r = sync_expect(ctx->sync, SYNC_GO, &m, NULL, e)) < 0)
 		return r;
@@ -274,29 +306,23 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 	    (r = sync_expect(ctx->sync, SYNC_HOOKS_DONE, &m, NULL, e)) < 0)
 		return r;
 
+	struct rootfs_state rs;
+	fs_state_init(&rs);
 	struct rootfs_ctx rc = {
+		.state = &rs,
 		.config = cfg,
 		.rootfs = ctx->rootfs,
 		.userns = ctx->new_userns ||
 			  cfg->linux.namespaces[OCI_NS_USER].path,
 		.no_pivot = ctx->no_pivot,
 	};
-	if ((r = fs_prepare_rootfs(&rc, e)) < 0)
-		return r;
-	log_debug("init: mounts done");
-	if (cfg->hooks[OCI_HOOK_CREATE_CONTAINER].n) {
-		_cleanup_free_ char *st = container_hook_state(
-			cfg, ctx->id, "creating", *hostpid, ctx->bundle);
-		if ((r = hooks_run(cfg, OCI_HOOK_CREATE_CONTAINER, st, false,
-				   e)) < 0)
-			return r;
-	}
-	if ((r = fs_pivot_root(&rc, e)) < 0)
-		return r;
-	log_debug("init: pivot_root done");
-	if ((r = fs_finish_rootfs(&rc, e)) < 0)
-		return r;
-	if ((r = ns_apply_sysctl(&cfg->linux, e)) < 0)
+	/* relative bind sources are relative to the bundle */
+	if (chdir(ctx->bundle) < 0)
+		r = cell_err_sys(e, errno, "chdir to the bundle %s", ctx->bundle);
+	else
+		r = setup_rootfs(ctx, &rc, *hostpid, e);
+	fs_state_release(&rs);
+	if (r < 0)
 		return r;
 	if ((r = setup_console(ctx, e)) < 0)
 		return r;

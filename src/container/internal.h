@@ -24,6 +24,8 @@ struct init_ctx {
 	bool no_new_keyring;
 	bool new_userns;
 	struct sec_seccomp *seccomp;
+	int cgroup_fds[16]; /* v1 `tasks` files the init joins itself through */
+	size_t n_cgroup_fds;
 };
 
 /* The container's init, a fork of the runtime (never a re-exec of it).
