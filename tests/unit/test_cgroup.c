@@ -799,10 +799,33 @@ static void test_clone_fd(void **state)
 {
 	struct fx *f = *state;
 	int fd = f->cg->ops->clone_fd(f->cg);
-	if (f->cg->mode == CGROUP_MODE_UNIFIED)
-		assert_true(fd >= 0);
-	else
+	/* unified and hybrid: the v2 node, for CLONE_INTO_CGROUP */
+	if (f->cg->mode == CGROUP_MODE_LEGACY)
 		assert_int_equal(fd, -1);
+	else
+		assert_true(fd >= 0);
+}
+
+/* A forked child joins every v1 hierarchy itself through the tasks fds. */
+static void test_join_self(void **state)
+{
+	struct fx *f = *state;
+	int fds[CGROUP_MAX_JOIN_FDS];
+	size_t n = 0;
+	struct cell_err e;
+	assert_int_equal(f->cg->ops->join_fds(f->cg, fds, CGROUP_MAX_JOIN_FDS,
+					      &n, &e), 0);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(cgroup_join_self(fds, n, &e) == 0 ? 0 : 1);
+	cgroup_close_fds(fds, n);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (f->cg->mode == CGROUP_MODE_UNIFIED)
+		assert_int_equal(n, 0);
+	else
+		assert_true(n > 0);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -821,6 +844,7 @@ int main(void)
 		T(test_freeze),       T(test_kill_all),   T(test_stats),
 		T(test_invalid),      T(test_unified),
 		T(test_check_before_update), T(test_devices), T(test_clone_fd),
+		T(test_join_self),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }

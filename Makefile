@@ -1,0 +1,65 @@
+# cell — the two commands a fresh Debian 12 machine needs, as root:
+#   make demo    install what is needed, build, run the isolation tour
+#   make check   install, build, run every test (unit, integration, v2 VM,
+#                sanitizers, fuzz smoke)
+# and the usual: make (build into build/), make install, make bench, make fuzz.
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+CELL    := $(CURDIR)/$(BUILD)/cell
+
+# Debian packages: build, test and demo dependencies (apt-get only).
+PKGS := gcc meson ninja-build pkg-config libjansson-dev libseccomp-dev \
+        libcap-dev libmnl-dev libnftables-dev libcmocka-dev bats jq \
+        busybox-static iproute2 uidmap procps python3 clang \
+        libclang-rt-14-dev runc time podman nftables
+
+.PHONY: all build deps demo check install bench fuzz clean unit integration
+
+all: build
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) -Dtest_hooks=true
+
+deps:
+	@missing=$$(for p in $(PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+demo: deps build
+	CELL=$(CELL) sh scripts/demo.sh
+
+check: deps build
+	CELL=$(CELL) BUILD=$(BUILD) sh tests/run-all.sh
+
+unit: build
+	meson test -C $(BUILD) --suite unit --print-errorlogs
+
+integration: build
+	CELL=$(CELL) bats tests/integration
+
+install: build
+	install -D -m 0755 $(BUILD)/cell $(DESTDIR)$(PREFIX)/bin/cell
+	@if [ -f docs/cell.1.md ] && command -v pandoc >/dev/null; then \
+		mkdir -p $(DESTDIR)$(PREFIX)/share/man/man1; \
+		pandoc -s -t man docs/cell.1.md -o $(DESTDIR)$(PREFIX)/share/man/man1/cell.1; fi
+	@if [ -f contrib/bash-completion/cell ]; then \
+		install -D -m 0644 contrib/bash-completion/cell \
+			$(DESTDIR)$(PREFIX)/share/bash-completion/completions/cell; fi
+
+bench: deps build
+	CELL=$(CELL) sh bench/lifecycle.sh
+
+fuzz: deps
+	sh tests/fuzz/run.sh $${FUZZ_SECONDS:-300}
+
+clean:
+	rm -rf $(BUILD) build-asan build-fuzz

@@ -1,0 +1,117 @@
+#!/bin/sh
+# Every test stage of `make check`, with one closing line of totals:
+#   N passed, N failed, N skipped
+# Stages: cmocka unit tests; bats integration suites; the same under
+# ASan+UBSan; the cgroup v2 suite inside a throwaway VM; a fuzz smoke run.
+# STAGES="unit integration" limits what runs (default: all).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+BUILD=${BUILD:-build}
+CELL=${CELL:-$top/$BUILD/cell}
+STAGES=${STAGES:-"unit integration asan v2 fuzz"}
+log=$(mktemp -d /tmp/cell-check.XXXXXX)
+passed=0 failed=0 skipped=0
+
+add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + $3)); }
+stage() { printf '\n=== %s\n' "$*"; }
+wants() { case " $STAGES " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# cmocka prints "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)..." /
+# "[  SKIPPED ] N test(s)".
+run_cmocka() { # dir
+	for t in "$1"/tests/unit/test_*; do
+		case $t in *.p) continue ;; esac
+		[ -f "$t" ] && [ -x "$t" ] || continue
+		out=$log/$(basename "$t").$(basename "$1").out
+		"$t" >"$out" 2>&1
+		rc=$?
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+		s=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' "$out" | tail -1)
+		p=${p:-0} f=${f:-0} s=${s:-0}
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+		printf '%-28s %3s passed %3s failed %3s skipped\n' "$(basename "$t")" "$p" "$f" "$s"
+		[ "$f" -eq 0 ] || sed 's/^/    /' "$out" | grep -v '^    \[ *\(RUN\|OK\) ' | tail -40
+		add "$p" "$f" "$s"
+	done
+}
+
+run_bats() { # name, bats args...
+	name=$1
+	shift
+	out=$log/bats.$name.tap
+	bats --tap "$@" >"$out" 2>&1
+	p=$(grep -c '^ok .*' "$out" | tr -d ' ')
+	s=$(grep -c '^ok .* # skip' "$out" | tr -d ' ')
+	f=$(grep -c '^not ok' "$out" | tr -d ' ')
+	p=$((p - s))
+	printf '%-28s %3s passed %3s failed %3s skipped\n' "bats $name" "$p" "$f" "$s"
+	[ "$f" -eq 0 ] || awk '/^not ok/{show=1} /^ok /{show=0} show' "$out" | head -80 | sed 's/^/    /'
+	add "$p" "$f" "$s"
+}
+
+if wants unit; then
+	stage "unit tests (cmocka)"
+	run_cmocka "$BUILD"
+fi
+
+if wants integration; then
+	stage "integration tests (bats) against $CELL"
+	CELL=$CELL RUNTIME=$CELL run_bats integration tests/integration
+fi
+
+if wants asan; then
+	stage "sanitizers: ASan + UBSan"
+	if [ ! -f build-asan/build.ninja ]; then
+		CC=clang meson setup build-asan -Db_sanitize=address,undefined \
+			-Db_lundef=false -Dtest_hooks=true >/dev/null
+	fi
+	if ninja -C build-asan >"$log/asan-build.out" 2>&1; then
+		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+		run_cmocka build-asan
+		CELL=$top/build-asan/cell RUNTIME=$top/build-asan/cell \
+			run_bats asan tests/integration/lifecycle.bats tests/integration/exec.bats
+	else
+		tail -30 "$log/asan-build.out"
+		add 0 1 0
+	fi
+fi
+
+if wants v2; then
+	stage "cgroup v2 (throwaway VM)"
+	if [ -x ../shared/tools/vmrun ]; then
+		if ../shared/tools/vmrun --timeout 900 -- sh tests/integration/v2-suite.sh \
+			>"$log/v2.out" 2>&1; then :; fi
+		cat "$log/v2.out" | grep -E '^(v2|  )' | head -60
+		line=$(grep -E '^v2 totals: ' "$log/v2.out" | tail -1)
+		if [ -n "$line" ]; then
+			set -- $(echo "$line" | sed 's/[^0-9 ]//g')
+			add "$1" "$2" "$3"
+		else
+			echo "the v2 VM run did not report (see below)"
+			tail -30 "$log/v2.out"
+			add 0 1 0
+		fi
+	else
+		echo "../shared/tools/vmrun not found: v2 stage skipped"
+		add 0 0 1
+	fi
+fi
+
+if wants fuzz; then
+	stage "fuzz smoke (libFuzzer)"
+	if sh tests/fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-3}" >"$log/fuzz.out" 2>&1; then
+		cat "$log/fuzz.out"
+		add 1 0 0
+	else
+		tail -30 "$log/fuzz.out"
+		add 0 1 0
+	fi
+fi
+
+echo
+echo "logs: $log"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
