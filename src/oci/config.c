@@ -204,10 +204,13 @@ int oci_config_parse(const char *text, size_t len, const char *origin,
 					JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
 					&jerr)
 			   : json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root)
-		return cell_err_msg(e, EINVAL, "%s: line %d column %d: %s",
-				    p.origin, jerr.line, jerr.column,
-				    jerr.text);
+	if (!root) {
+		int r = cell_err_msg(e, EINVAL, "%s: line %d column %d: %s",
+				     p.origin, jerr.line, jerr.column,
+				     jerr.text);
+		jp_sanitize(e);
+		return r;
+	}
 	struct oci_config *c = calloc(1, sizeof(*c));
 	if (!c) {
 		json_decref(root);

@@ -22,16 +22,27 @@ void jp_idx(char buf[JP_PATH_MAX], const char *parent, size_t i)
 	snprintf(buf, JP_PATH_MAX, "%s[%zu]", parent ? parent : "", i);
 }
 
+void jp_sanitize(struct cell_err *e)
+{
+	/* Keys and values quoted from config.json may hold control
+	 * characters; the CLI prints the error as one line. */
+	for (char *c = e->msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+}
+
 __attribute__((format(printf, 4, 0))) static int
 jp_vfail(const struct jp *p, int errnum, const char *path, const char *fmt,
 	 va_list ap)
 {
 	char why[1024];
 	vsnprintf(why, sizeof(why), fmt, ap);
-	if (path && *path)
-		return cell_err_msg(p->e, errnum, "%s: %s: %s", p->origin,
-				    path, why);
-	return cell_err_msg(p->e, errnum, "%s: %s", p->origin, why);
+	int r = path && *path ? cell_err_msg(p->e, errnum, "%s: %s: %s",
+					     p->origin, path, why)
+			      : cell_err_msg(p->e, errnum, "%s: %s", p->origin,
+					     why);
+	jp_sanitize(p->e);
+	return r;
 }
 
 int jp_fail(const struct jp *p, const char *path, const char *fmt, ...)

@@ -30,6 +30,8 @@ void jp_idx(char buf[JP_PATH_MAX], const char *parent, size_t i);
 int jp_fail(const struct jp *p, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int jp_oom(const struct jp *p, const char *path);
+/* Replace control characters in e->msg: errors are printed as one line. */
+void jp_sanitize(struct cell_err *e);
 
 /* A string value (and not a stand-in for a big integer). */
 bool jp_is_str(json_t *v);

@@ -78,6 +78,8 @@ static inline int fuzz_parse(const char *text, size_t len)
 		FUZZ_CHECK(!c);
 		FUZZ_CHECK(e.errnum > 0);
 		FUZZ_CHECK(strncmp(e.msg, "config.json: ", 13) == 0);
+		for (const char *ch = e.msg; *ch; ch++)
+			FUZZ_CHECK((unsigned char)*ch >= 0x20 && *ch != 0x7f);
 	}
 	return r;
 }

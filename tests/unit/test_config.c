@@ -516,6 +516,18 @@ static void test_invalid_json(void **state)
 	/* A repeated key would let the second silently win. */
 	expect_parse_error("{\"ociVersion\": \"1.2.0\", \"ociVersion\": \"1.2.0\"}",
 			   "config.json: line 1 ");
+	/* Control characters from the input never reach the message. */
+	expect_parse_error("{\"ociVersion\": \"1.2.0\", \"root\": {\"path\": \"r\"},"
+			   " \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\","
+			   " \"capabilities\": {\"bounding\": [\"CAP_\\nX\\u001b[2J\"]}}}",
+			   "config.json: process.capabilities.bounding[0]: "
+			   "unknown capability \"CAP_?X?[2J\"");
+	expect_parse_error("{\"a\": \"\x01\"}", "config.json: line 1 ");
+	struct oci_config *c = NULL;
+	struct cell_err e;
+	assert_int_equal(oci_config_parse("{\"a\": \"\x01\"}", 8, "config.json", &c, &e), -EINVAL);
+	for (const char *ch = e.msg; *ch; ch++)
+		assert_true((unsigned char)*ch >= 0x20);
 	/* Above UINT64_MAX the number is refused. */
 	expect_parse_error("{\"ociVersion\": \"1.2.0\", \"x\": 18446744073709551616}",
 			   "config.json: line 1 ");
