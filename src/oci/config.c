@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "oci/config_internal.h"
+#include "oci/json.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 
@@ -190,15 +191,16 @@ static int parse_document(const struct jp *p, json_t *root,
 	return 0;
 }
 
-int oci_config_parse(const char *text, size_t len, const char *origin,
-		     struct oci_config **out, struct cell_err *e)
+int oci_json_parse(const char *text, size_t len, const char *origin,
+		   json_t **out, struct cell_err *e)
 {
-	struct jp p = { .origin = origin ? origin : "config.json", .e = e };
 	json_error_t jerr;
+	size_t blen = 0;
 
+	if (!origin)
+		origin = "config.json";
 	/* JSON_REJECT_DUPLICATES: two "args" keys would otherwise let the
 	 * last one win silently. jansson bounds nesting depth itself. */
-	size_t blen = 0;
 	_cleanup_free_ char *big = jp_rewrite_big_uints(text, len, &blen);
 	json_t *root = big ? json_loadb(big, blen,
 					JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
@@ -206,18 +208,29 @@ int oci_config_parse(const char *text, size_t len, const char *origin,
 			   : json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		int r = cell_err_msg(e, EINVAL, "%s: line %d column %d: %s",
-				     p.origin, jerr.line, jerr.column,
-				     jerr.text);
+				     origin, jerr.line, jerr.column, jerr.text);
 		jp_sanitize(e);
 		return r;
 	}
+	*out = root;
+	return 0;
+}
+
+int oci_config_parse(const char *text, size_t len, const char *origin,
+		     struct oci_config **out, struct cell_err *e)
+{
+	struct jp p = { .origin = origin ? origin : "config.json", .e = e };
+	json_t *root = NULL;
+	int r = oci_json_parse(text, len, p.origin, &root, e);
+	if (r < 0)
+		return r;
 	struct oci_config *c = calloc(1, sizeof(*c));
 	if (!c) {
 		json_decref(root);
 		return cell_err_msg(e, ENOMEM, "%s: out of memory", p.origin);
 	}
 	c->json = root;
-	int r = parse_document(&p, root, c);
+	r = parse_document(&p, root, c);
 	if (r < 0) {
 		oci_config_free(c);
 		return r;

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "oci/config.h"
+#include "oci/json.h"
 
 #ifndef MS_LAZYTIME
 #define MS_LAZYTIME (1 << 25)
@@ -706,6 +707,17 @@ static void test_resources_parse_standalone(void **state)
 	assert_int_equal(oci_resources_parse(o, "config.json", "linux.resources", &r, &e), -EINVAL);
 	assert_string_equal(e.msg, "config.json: linux.resources.memory.limit: expected an integer");
 	json_decref(o);
+
+	/* With oci_json_parse, RLIM_INFINITY-sized numbers come through. */
+	static const char upd[] = "{\"memory\": {\"limit\": -1}, \"cpu\": {\"period\": 18446744073709551615}}";
+	assert_int_equal(oci_json_parse(upd, strlen(upd), "update.json", &o, &e), 0);
+	assert_int_equal(oci_resources_parse(o, "update.json", "", &r, &e), 0);
+	assert_true(r.cpu.period.v == UINT64_MAX);
+	assert_int_equal(r.memory.limit.v, -1);
+	oci_resources_free(&r);
+	json_decref(o);
+	assert_int_equal(oci_json_parse("{,", 2, "update.json", &o, &e), -EINVAL);
+	assert_int_equal(strncmp(e.msg, "update.json: line 1 column ", 27), 0);
 
 	o = json_string("x");
 	assert_int_equal(oci_resources_parse(o, "update.json", "", &r, &e), -EINVAL);
