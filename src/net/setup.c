@@ -352,16 +352,13 @@ static bool gc_orphan_rule(const char *comment, void *data)
 
 static int gc_collect_live(struct gc_ctx *g, struct cell_err *e)
 {
-	int fd = dup(g->rootfd);
-	if (fd < 0)
+	/* A listing that fails must not read as "no container left": every
+	   rule of the root would go. */
+	_cleanup_closedir_ DIR *d = opendir(g->absroot);
+	if (!d)
 		return cell_err_sys(e, errno, "list %s", g->absroot);
-	_cleanup_closedir_ DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return cell_err_sys(e, errno, "list %s", g->absroot);
-	}
 	struct dirent *de;
-	while ((de = readdir(d))) {
+	while ((errno = 0, de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
 		char **nv = realloc(g->live, (g->n_live + 1) * sizeof(*nv));
@@ -372,6 +369,8 @@ static int gc_collect_live(struct gc_ctx *g, struct cell_err *e)
 			return cell_err_sys(e, ENOMEM, "net gc");
 		rule_comment(g->absroot, de->d_name, g->live[g->n_live++]);
 	}
+	if (errno)
+		return cell_err_sys(e, errno, "list %s", g->absroot);
 	return 0;
 }
 
