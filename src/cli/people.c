@@ -1,12 +1,225 @@
-/* `cell run [OPTIONS] -- COMMAND`: see people.h.  (Being built.) */
+/* `cell run [OPTIONS] -- COMMAND`: see people.h.
+ *
+ * Foreground: build the per-container dir and config, container_run, wait,
+ * remove both (unless --keep), exit with the command's status.
+ *
+ * Detached (-d): a monitor process, forked first and in its own session,
+ * calls container_run itself, so that the container's init is its child:
+ * it reports "running" (or the error) to the caller over a pipe, then waits
+ * for the init, records the exit status in the people dir and, with --rm,
+ * deletes the container.  The caller prints the name and returns.  The
+ * container's stdout and stderr go to <people dir>/log (`cell logs`). */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli/people.h"
+#include "cli/people_opts.h"
+#include "container/container.h"
+#include "util/cleanup.h"
+#include "util/file.h"
+#include "util/log.h"
+
+struct net_ctx {
+	const struct people_opts *o;
+	const char *root;
+};
+
+/* Runs in the runtime while the init waits in its new namespaces. */
+static int setup_network(pid_t pid, int state_dirfd, void *data,
+			 struct cell_err *e)
+{
+	const struct net_ctx *n = data;
+	struct net_opts no = {
+		.mode = n->o->net_arg,
+		.publish = n->o->publish,
+		.n_publish = n->o->n_publish,
+	};
+	struct net_result res;
+	return net_setup(&no, n->root, n->o->name, pid, state_dirfd, &res, e);
+}
+
+/* The exit status when cell itself failed: docker's 125/126/127. */
+static int failure_status(const struct cell_err *e)
+{
+	if (!strncmp(e->msg, "exec", 4) || strstr(e->msg, ": exec")) {
+		if (e->errnum == ENOENT)
+			return 127;
+		if (e->errnum == EACCES || e->errnum == ENOEXEC)
+			return 126;
+	}
+	return PEOPLE_EXIT_ERROR;
+}
+
+static int redirect_stdin_null(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = dup2(fd, STDIN_FILENO) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+static void record_exit(const char *dir, int code)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%d\n", code);
+	struct cell_err ignored;
+	_cleanup_close_ int fd = open(dir, O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		file_replace_at(fd, PEOPLE_EXIT, buf, (size_t)n, 0644, &ignored);
+}
+
+/* The monitor of a detached container: never returns. */
+__attribute__((noreturn)) static void monitor(const struct cli_globals *g,
+					      struct people_opts *o,
+					      const char *dir,
+					      struct create_opts *co, int report)
+{
+	struct cell_err e;
+	int code = 0;
+	setsid();
+	signal(SIGHUP, SIG_IGN);
+	_cleanup_free_ char *log = NULL;
+	if (asprintf(&log, "%s/%s", dir, PEOPLE_LOG) < 0)
+		_exit(PEOPLE_EXIT_ERROR);
+	int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0 || redirect_stdin_null() < 0 || dup2(fd, STDOUT_FILENO) < 0 ||
+	    dup2(fd, STDERR_FILENO) < 0) {
+		dprintf(report, "%d cannot open %s: %s", EIO, log, strerror(errno));
+		_exit(PEOPLE_EXIT_ERROR);
+	}
+	close(fd);
+
+	/* The init is a fork of this process, so ours to wait for. */
+	co->detach = true;
+	json_t *st = NULL;
+	if (container_run(co, &code, &e) < 0 ||
+	    container_state_of(g->root, o->name, &st, &e) < 0) {
+		dprintf(report, "%d %s", e.errnum, e.msg);
+		_exit(failure_status(&e));
+	}
+	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
+	json_decref(st);
+	if (write(report, "R", 1) != 1)
+		log_warn("run %s: the caller went away", o->name);
+	close(report);
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			_exit(PEOPLE_EXIT_ERROR);
+	code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	record_exit(dir, code);
+	if (o->rm) {
+		container_delete(g->root, o->name, true, &e);
+		people_dir_remove(dir, &e);
+	}
+	_exit(code);
+}
+
+static int run_detached(const struct cli_globals *g, struct people_opts *o,
+			const char *dir, struct create_opts *co)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		log_error("run %s: pipe: %s", o->name, strerror(errno));
+		return PEOPLE_EXIT_ERROR;
+	}
+	fflush(NULL);
+	pid_t m = fork();
+	if (m < 0) {
+		log_error("run %s: fork: %s", o->name, strerror(errno));
+		return PEOPLE_EXIT_ERROR;
+	}
+	if (m == 0) {
+		close(p[0]);
+		monitor(g, o, dir, co, p[1]);
+	}
+	close(p[1]);
+	char buf[4096];
+	size_t n = 0;
+	ssize_t got;
+	while (n < sizeof(buf) - 1 &&
+	       ((got = read(p[0], buf + n, sizeof(buf) - 1 - n)) > 0 ||
+		(got < 0 && errno == EINTR)))
+		n += got > 0 ? (size_t)got : 0;
+	close(p[0]);
+	buf[n] = '\0';
+	if (n == 1 && buf[0] == 'R') {
+		printf("%s\n", o->name);
+		return 0;
+	}
+	/* The monitor failed before the container ran: it says why. */
+	waitpid(m, NULL, 0);
+	char *msg = strchr(buf, ' ');
+	log_error("run %s: %s", o->name, msg ? msg + 1 : "the monitor died");
+	struct cell_err ignored;
+	container_delete(g->root, o->name, true, &ignored);
+	people_dir_remove(dir, &ignored);
+	struct cell_err e = { .errnum = atoi(buf) };
+	snprintf(e.msg, sizeof(e.msg), "%s", msg ? msg + 1 : "");
+	return failure_status(&e);
+}
 
 int people_run(const struct cli_globals *g, int argc, char **argv)
 {
-	(void)g;
-	(void)argc;
-	(void)argv;
-	return cli_usage_error("run", "the `run [OPTIONS] -- COMMAND` form is not built yet");
+	struct people_opts o;
+	struct cell_err e;
+	if (people_opts_parse(argc, argv, &o) < 0) {
+		people_opts_free(&o);
+		return PEOPLE_EXIT_ERROR;
+	}
+	int code = PEOPLE_EXIT_ERROR;
+	_cleanup_free_ char *dir = NULL;
+	json_t *cfg = NULL;
+	if (o.net == NET_MODE_BRIDGE && net_gc(g->root, &e) < 0)
+		log_warn("run: network cleanup: %s", e.msg);
+	if (people_dir_create(g->root, &o, &dir, &e) < 0) {
+		log_error("run %s: %s", o.name, e.msg);
+		goto out;
+	}
+	if (people_config_build(&o, dir, &cfg, &e) < 0) {
+		log_error("run %s: %s", o.name, e.msg);
+		people_dir_remove(dir, &e);
+		goto out;
+	}
+	struct net_ctx nc = { .o = &o, .root = g->root };
+	struct create_opts co = {
+		.root = g->root,
+		.id = o.name,
+		.bundle = dir,
+		.config = cfg,
+		.keep = o.keep,
+		.on_namespaces = o.net == NET_MODE_BRIDGE ? setup_network : NULL,
+		.on_namespaces_data = &nc,
+	};
+	if (o.detach) {
+		code = run_detached(g, &o, dir, &co);
+		goto out;
+	}
+	if (!o.interactive && redirect_stdin_null() < 0) {
+		log_error("run %s: /dev/null: %s", o.name, strerror(errno));
+		people_dir_remove(dir, &e);
+		goto out;
+	}
+	if (container_run(&co, &code, &e) < 0) {
+		log_error("run %s: %s", o.name, e.msg);
+		code = failure_status(&e);
+		struct cell_err ignored;
+		container_delete(g->root, o.name, true, &ignored);
+		people_dir_remove(dir, &ignored);
+		goto out;
+	}
+	if (!o.keep && people_dir_remove(dir, &e) < 0)
+		log_warn("run %s: %s", o.name, e.msg);
+out:
+	json_decref(cfg);
+	people_opts_free(&o);
+	return code;
 }
