@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/people.h"
 #include "util/log.h"
 
 static const struct cli_cmd commands[] = {
@@ -27,6 +28,9 @@ static const struct cli_cmd commands[] = {
 	{ "events", cmd_events, "resource usage and OOM events (--stats once)" },
 	{ "spec", cmd_spec, "write a default config.json" },
 	{ "features", cmd_features, "print what this runtime supports (JSON)" },
+	{ "stats", people_stats, "live resource usage of running containers" },
+	{ "stop", people_stop, "stop a container (TERM, wait, KILL) and remove it" },
+	{ "logs", people_logs, "the output of a container run with -d" },
 };
 
 static void usage(FILE *f)
