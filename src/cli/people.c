@@ -28,6 +28,7 @@
 struct net_ctx {
 	const struct people_opts *o;
 	const char *root;
+	const char *dir;
 };
 
 /* Runs in the runtime while the init waits in its new namespaces. */
@@ -41,7 +42,10 @@ static int setup_network(pid_t pid, int state_dirfd, void *data,
 		.n_publish = n->o->n_publish,
 	};
 	struct net_result res;
-	return net_setup(&no, n->root, n->o->name, pid, state_dirfd, &res, e);
+	int r = net_setup(&no, n->root, n->o->name, pid, state_dirfd, &res, e);
+	if (r < 0 || !res.ip[0])
+		return r;
+	return people_hosts_update(n->dir, n->o, res.ip, e);
 }
 
 /* The exit status when cell itself failed: docker's 125/126/127. */
@@ -189,7 +193,7 @@ int people_run(const struct cli_globals *g, int argc, char **argv)
 		people_dir_remove(dir, &e);
 		goto out;
 	}
-	struct net_ctx nc = { .o = &o, .root = g->root };
+	struct net_ctx nc = { .o = &o, .root = g->root, .dir = dir };
 	struct create_opts co = {
 		.root = g->root,
 		.id = o.name,

@@ -52,50 +52,33 @@ static int write_file(int dirfd, const char *name, const char *text,
 	return file_replace_at(dirfd, name, text, strlen(text), 0644, e);
 }
 
-static int make_hosts(const struct people_opts *o, char **out, struct cell_err *e)
+static int make_hosts(const struct people_opts *o, const char *ip, char **out,
+		      struct cell_err *e)
 {
-	const char *host = o->hostname ? o->hostname : o->name;
-	int r = net_hosts_file(host, NULL, o->add_host.n ? o->add_host.v : NULL, out, e);
-	if (r != -ENOSYS)
-		return r;
-	/* until the network library lands */
-	size_t len;
-	FILE *f = open_memstream(out, &len);
-	if (!f)
-		return cell_err_sys(e, errno, "hosts");
-	fprintf(f, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-		   "127.0.1.1\t%s\n", host);
-	for (size_t i = 0; i < o->add_host.n; i++) {
-		const char *colon = strchr(o->add_host.v[i], ':');
-		fprintf(f, "%s\t%.*s\n", colon + 1, (int)(colon - o->add_host.v[i]),
-			o->add_host.v[i]);
-	}
-	fclose(f);
-	return 0;
+	return net_hosts_file(o->hostname ? o->hostname : o->name, ip,
+			      o->add_host.n ? o->add_host.v : NULL, out, e);
 }
 
 static int make_resolv(const struct people_opts *o, char **out, struct cell_err *e)
 {
 	int r = net_resolv_conf(o->dns.n ? o->dns.v : NULL, out, e);
-	if (r == 0 && !*out)
-		*out = strdup(""); /* nothing reachable: no nameserver */
-	if (r != -ENOSYS)
-		return r == 0 && !*out ? cell_err_msg(e, ENOMEM, "resolv.conf") : r;
-	if (!o->dns.n) {
-		size_t len;
-		if (file_read_at(AT_FDCWD, "/etc/resolv.conf", 1 << 16, out, &len, e) == 0)
-			return 0;
-		*out = strdup("");
-		return *out ? 0 : cell_err_msg(e, ENOMEM, "resolv.conf");
-	}
-	size_t len;
-	FILE *f = open_memstream(out, &len);
-	if (!f)
-		return cell_err_sys(e, errno, "resolv.conf");
-	for (size_t i = 0; i < o->dns.n; i++)
-		fprintf(f, "nameserver %s\n", o->dns.v[i]);
-	fclose(f);
-	return 0;
+	if (r == 0 && !*out && !(*out = strdup("")))
+		/* no nameserver the container could reach: an empty file */
+		return cell_err_msg(e, ENOMEM, "resolv.conf");
+	return r;
+}
+
+int people_hosts_update(const char *dir, const struct people_opts *o,
+			const char *ip, struct cell_err *e)
+{
+	_cleanup_free_ char *hosts = NULL, *path = NULL;
+	if (make_hosts(o, ip, &hosts, e) < 0)
+		return cell_err_wrap(e, "/etc/hosts");
+	if (asprintf(&path, "%s/%s/hosts", dir, o->rootfs ? "etc" : "rootfs/etc") < 0)
+		return cell_err_msg(e, ENOMEM, "hosts");
+	/* in place: a bind mount of the file may already hold its inode */
+	int r = file_write_at(AT_FDCWD, path, hosts, e);
+	return r < 0 ? cell_err_wrap(e, "/etc/hosts") : 0;
 }
 
 /* hosts, hostname, resolv.conf (and passwd, group for the default root). */
@@ -104,7 +87,7 @@ static int write_etc(int etcfd, const struct people_opts *o, bool identity,
 {
 	_cleanup_free_ char *hosts = NULL, *resolv = NULL, *hostname = NULL;
 	int r;
-	if ((r = make_hosts(o, &hosts, e)) < 0)
+	if ((r = make_hosts(o, NULL, &hosts, e)) < 0)
 		return cell_err_wrap(e, "/etc/hosts");
 	if ((r = make_resolv(o, &resolv, e)) < 0)
 		return cell_err_wrap(e, "/etc/resolv.conf");

@@ -486,22 +486,9 @@ static int parse_net(const char *s, struct people_opts *o)
 {
 	struct cell_err e;
 	o->net_arg = s;
-	int r = net_mode_parse(s, &o->net, &o->net_path, &e);
-	if (r == 0)
-		return 0;
-	if (r != -ENOSYS)
+	o->net_path = NULL;
+	if (net_mode_parse(s, &o->net, &o->net_path, &e) < 0)
 		return bad("%s", e.msg);
-	/* The network library is not built yet: the modes that need none. */
-	if (!strcmp(s, "none"))
-		o->net = NET_MODE_NONE;
-	else if (!strcmp(s, "host"))
-		o->net = NET_MODE_HOST;
-	else if (!strncmp(s, "ns:", 3) && s[3] == '/')
-		o->net = NET_MODE_NS, o->net_path = s + 3;
-	else if (!strcmp(s, "bridge"))
-		return bad("--net bridge: not available yet (the network library is being built)");
-	else
-		return bad("--net: \"%s\" is not none, host, bridge or ns:PATH", s);
 	return 0;
 }
 

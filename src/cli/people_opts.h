@@ -107,6 +107,9 @@ char *people_dir_path(const char *root, const char *name);
 /* Make the directory and everything the config refers to in it. */
 int people_dir_create(const char *root, const struct people_opts *o,
 		      char **dir_out, struct cell_err *e);
+/* Rewrite its /etc/hosts with the container's address (bridge). */
+int people_hosts_update(const char *dir, const struct people_opts *o,
+			const char *ip, struct cell_err *e);
 /* rm -r, never following symlinks nor crossing into mounts. */
 int people_dir_remove(const char *dir, struct cell_err *e);
 /* meta.json: name, command, created (unix seconds), detached. */
