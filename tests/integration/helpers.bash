@@ -494,6 +494,12 @@ teardown_bundle() {
 		rmdir "$m" 2>/dev/null || true
 		rc=1
 	done
+	# A runtime that resolves /dev paths on the host instead of in the rootfs
+	# damages the host's nodes; catch it where it happens.
+	if [ "$(stat -c '%a %t:%T' /dev/null)" != "666 1:3" ]; then
+		echo "teardown: host /dev/null damaged: $(ls -l /dev/null)" >&2
+		rc=1
+	fi
 	rm -rf "$TEST_DIR" 2>/dev/null || {
 		echo "teardown: could not remove $TEST_DIR" >&2
 		rc=1
