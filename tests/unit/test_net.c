@@ -489,6 +489,9 @@ static void test_publish(void **state)
 			       .publish = &pa, .n_publish = 1 };
 	struct net_opts ob = oa;
 	ob.publish = &pb;
+	/* Safe here only: this process's namespace is the test's own, and
+	   /proc/sys/net is the opener's namespace's. */
+	ob.ip_forward = ob.masquerade = true;
 	struct net_result ra, rb;
 	if (net_setup(&oa, f->root, "pa", a.pid, sda, &ra, &e) < 0 ||
 	    net_setup(&ob, f->root, "pb", b.pid, sdb, &rb, &e) < 0) {
@@ -501,6 +504,13 @@ static void test_publish(void **state)
 	assert_non_null(strstr(t, "ip daddr 10.123.0.1 tcp dport 18081 dnat to 10.123.0.3:8080"));
 	assert_non_null(strstr(t, ":pa\""));
 	assert_non_null(strstr(t, ":pb\""));
+	assert_non_null(strstr(t, "ip saddr 10.123.0.0/24 oifname != \"" BRIDGE
+				  "\" masquerade comment \"cell-bridge:" BRIDGE "\""));
+	char *fwd = NULL;
+	assert_int_equal(file_read_at(AT_FDCWD, "/proc/sys/net/ipv4/ip_forward",
+				      0, &fwd, NULL, &e), 0);
+	assert_string_equal(fwd, "1\n");
+	free(fwd);
 
 	/* Through the DNAT of the output chain, from this namespace. */
 	expect_hi(GATEWAY, 18080);
@@ -513,7 +523,9 @@ static void test_publish(void **state)
 	assert_null(strstr(t, ":pa\""));
 	assert_non_null(strstr(t, ":pb\""));
 	assert_int_equal(net_release(sdb, &e), 0);
-	assert_null(strstr(nft_table(), "dnat"));
+	t = nft_table();
+	assert_null(strstr(t, "dnat"));
+	assert_non_null(strstr(t, "masquerade")); /* the bridge's: it stays */
 	assert_string_equal(leases(f), "");
 	close(sda);
 	close(sdb);
