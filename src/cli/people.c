@@ -24,6 +24,7 @@
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/log.h"
+#include "util/syscalls.h"
 
 struct net_ctx {
 	const struct people_opts *o;
@@ -100,6 +101,12 @@ __attribute__((noreturn)) static void monitor(const struct cli_globals *g,
 		_exit(PEOPLE_EXIT_ERROR);
 	}
 	close(fd);
+	/* Nothing of the caller's stays open for as long as the container
+	   runs (a shell's pipe, a test harness's fd 3): only stdio and the
+	   report pipe. */
+	if (report > 3)
+		sys_close_range(3, (unsigned)report - 1, 0);
+	sys_close_range((unsigned)report + 1, ~0U, 0);
 
 	/* The init is a fork of this process, so ours to wait for. */
 	co->detach = true;
