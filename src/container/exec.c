@@ -23,6 +23,8 @@
 #include "container/sync.h"
 #include "ns/ns.h"
 #include "util/cleanup.h"
+#include "util/fd.h"
+#include "util/log.h"
 #include "util/file.h"
 #include "util/syscalls.h"
 
@@ -130,8 +132,16 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	signal(SIGPIPE, SIG_DFL);
+	signals_reset();
 	cell_err_clear(&e);
+	int keep[4 + 16], n = 0;
+	keep[n++] = x->sync;
+	keep[n++] = x->pidfd;
+	keep[n++] = x->console;
+	keep[n++] = log_fd();
+	for (size_t i = 0; i < x->n_cgroup_fds; i++)
+		keep[n++] = x->cgroup_fds[i];
+	fd_close_all_except(3 + (unsigned)x->preserve_fds, keep, (size_t)n);
 	int r = cgroup_join_self(x->cgroup_fds, x->n_cgroup_fds, &e);
 	if (r == 0)
 		r = exec_setup(x, &hostpid, &path, &e);

@@ -25,6 +25,7 @@
 #include "fs/fs.h"
 #include "ns/ns.h"
 #include "util/cleanup.h"
+#include "util/fd.h"
 #include "util/log.h"
 #include "util/syscalls.h"
 
@@ -377,8 +378,19 @@ void container_init(struct init_ctx *ctx)
 	/* If the runtime dies during setup, so do we: no half-made
 	   container survives a crashed create. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	signal(SIGPIPE, SIG_DFL);
+	signals_reset();
 	cell_err_clear(&e);
+
+	int keep[8 + OCI_NS_COUNT + 16], n = 0;
+	keep[n++] = ctx->sync;
+	keep[n++] = ctx->start_listen;
+	keep[n++] = ctx->console;
+	keep[n++] = log_fd();
+	for (int t = 0; t < OCI_NS_COUNT; t++)
+		keep[n++] = ctx->ns_fds[t];
+	for (size_t i = 0; i < ctx->n_cgroup_fds; i++)
+		keep[n++] = ctx->cgroup_fds[i];
+	fd_close_all_except(3 + (unsigned)ctx->preserve_fds, keep, (size_t)n);
 
 	if (init_setup(ctx, &hostpid, &exec_path, &e) < 0) {
 		sync_send_error(ctx->sync, &e);

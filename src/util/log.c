@@ -36,6 +36,11 @@ void log_close(void)
 	sink.fd = -1;
 }
 
+int log_fd(void)
+{
+	return sink.fd;
+}
+
 bool log_debug_enabled(void)
 {
 	return sink.debug;

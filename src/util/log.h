@@ -18,6 +18,8 @@ enum log_level {
 int log_setup(const char *path, bool json, bool debug);
 void log_close(void);
 bool log_debug_enabled(void);
+/* The --log file's fd (-1 when none): kept open across the init's fd sweep. */
+int log_fd(void);
 
 void cell_log(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
