@@ -178,8 +178,21 @@ int cmd_exec(const struct cli_globals *g, int argc, char **argv)
 			env = json_array();
 			json_object_set_new(proc, "env", env);
 		}
-		for (size_t i = 0; i < n_env; i++)
+		for (size_t i = 0; i < n_env; i++) {
+			/* a variable given again replaces the config's */
+			size_t klen = strcspn(envs[i], "=");
+			size_t k;
+			json_t *v;
+			json_array_foreach(env, k, v) {
+				const char *cur = json_string_value(v);
+				if (cur && !strncmp(cur, envs[i], klen) &&
+				    cur[klen] == '=') {
+					json_array_remove(env, k);
+					break;
+				}
+			}
 			json_array_append_new(env, json_string(envs[i]));
+		}
 	}
 	for (size_t i = 0; i < n_caps; i++)
 		add_cap(proc, caps[i]);

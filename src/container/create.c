@@ -332,6 +332,13 @@ int container_launch(const struct create_opts *o, bool run_mode,
 				 "config.json: process.terminal is true: --console-socket is required");
 		goto fail;
 	}
+	if ((cfg->hostname || cfg->domainname) &&
+	    !cfg->linux.namespaces[OCI_NS_UTS].enabled) {
+		r = cell_err_msg(e, EINVAL,
+				 "config.json: %s: needs a private uts namespace",
+				 cfg->hostname ? "hostname" : "domainname");
+		goto fail;
+	}
 	if (!cfg->linux.namespaces[OCI_NS_MOUNT].enabled) {
 		r = cell_err_msg(e, EINVAL,
 				 "config.json: linux.namespaces: a mount namespace is required");

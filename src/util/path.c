@@ -68,8 +68,45 @@ static const char *next_component(const char **pos, size_t *len)
 	return start;
 }
 
+static int mkdirs_in_root(int rootfd, const char *path, bool leaf_is_file,
+			  int depth, struct cell_err *e);
+
 int path_mkdirs_in_root(int rootfd, const char *path, bool leaf_is_file,
 			struct cell_err *e)
+{
+	return mkdirs_in_root(rootfd, path, leaf_is_file, 0, e);
+}
+
+/* A component that is a dangling symlink: go on from where it points, read
+ * inside the root (as runc's securejoin does), so "/escape -> /host/dir"
+ * creates <root>/host/dir and never the host's. */
+static int follow_dangling(int rootfd, int parent, const char *name,
+			   const char *prefix, const char *rest,
+			   bool leaf_is_file, int depth, struct cell_err *e)
+{
+	char target[4096];
+	ssize_t n = readlinkat(parent, name, target, sizeof(target) - 1);
+	if (n < 0)
+		return -ENOENT;
+	target[n] = '\0';
+	if (depth >= 40)
+		return cell_err_msg(e, ELOOP, "%s: too many levels of symbolic links",
+				    prefix);
+	/* prefix is "/a/b/name": the link is relative to "/a/b" */
+	size_t dlen = strlen(prefix) - strlen(name);
+	size_t cap = dlen + strlen(target) + strlen(rest) + 4;
+	_cleanup_free_ char *next = malloc(cap);
+	if (!next)
+		return cell_err_sys(e, ENOMEM, "mkdir %s", prefix);
+	if (target[0] == '/')
+		snprintf(next, cap, "%s/%s", target, rest);
+	else
+		snprintf(next, cap, "%.*s%s/%s", (int)dlen, prefix, target, rest);
+	return mkdirs_in_root(rootfd, next, leaf_is_file, depth + 1, e);
+}
+
+static int mkdirs_in_root(int rootfd, const char *path, bool leaf_is_file,
+			  int depth, struct cell_err *e)
 {
 	_cleanup_free_ char *clean = path_clean(path);
 	if (!clean)
@@ -118,6 +155,12 @@ int path_mkdirs_in_root(int rootfd, const char *path, bool leaf_is_file,
 		int cfd = openat2_in_root(rootfd, prefix,
 					  O_PATH | (want_file ? 0 : O_DIRECTORY),
 					  0);
+		struct stat lst;
+		if (cfd < 0 && errno == ENOENT &&
+		    fstatat(parent, name, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(lst.st_mode))
+			return follow_dangling(rootfd, parent, name, prefix, pos,
+					       leaf_is_file, depth, e);
 		if (cfd < 0 && errno == ENOENT) {
 			if (want_file) {
 				int w = openat(parent, name,

@@ -111,11 +111,12 @@ check_ns_shared() {
 	[ "$output" = 0 ]
 }
 
-@test "time namespace: monotonic offset shows in /proc/uptime and timens_offsets" {
+@test "time namespace: offsets show in timens_offsets and /proc/uptime" {
 	require_kernel_ns time
 	require_runtime_feature '.linux.namespaces | index("time")'
 	add_namespace time
-	update_config '.linux.timeOffsets = {"monotonic": {"secs": 86400, "nanosecs": 0}}'
+	# /proc/uptime is CLOCK_BOOTTIME: it moves with the boottime offset.
+	update_config '.linux.timeOffsets = {"monotonic": {"secs": 86400, "nanosecs": 0}, "boottime": {"secs": 86400, "nanosecs": 0}}'
 	setup_outdir
 	set_args sh -c 'cat /proc/uptime > /out/uptime; exec sleep 1000'
 	start_container
