@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "container/container.h"
+#include "oci/json.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 
@@ -136,11 +137,8 @@ int cmd_exec(const struct cli_globals *g, int argc, char **argv)
 		_cleanup_free_ char *text = NULL;
 		if (file_read_at(AT_FDCWD, process_file, 0, &text, NULL, &e) < 0)
 			return cli_fail("exec", o.id, &e);
-		json_error_t jerr;
-		proc = json_loads(text, 0, &jerr);
-		if (!proc)
-			return cli_usage_error("exec", "%s: --process %s: line %d: %s",
-					       o.id, process_file, jerr.line, jerr.text);
+		if (oci_json_parse(text, strlen(text), process_file, &proc, &e) < 0)
+			return cli_fail("exec", o.id, &e);
 	} else {
 		if (optind >= argc)
 			return cli_usage_error("exec", "%s: no command given", o.id);

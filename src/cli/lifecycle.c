@@ -308,8 +308,9 @@ int cmd_ps(const struct cli_globals *g, int argc, char **argv)
 		default: return cli_usage_error("ps", "unknown option %s", argv[optind - 1]);
 		}
 	}
+	/* `cell ps` alone: the people's list of running containers */
 	if (optind >= argc)
-		return cli_usage_error("ps", "expected a container id");
+		return people_ps(g, argc, argv);
 	const char *id = argv[optind];
 	struct cell_err e;
 	_cleanup_free_ pid_t *pids = NULL;

@@ -5,6 +5,7 @@
 #define CELL_CLI_PEOPLE_H
 
 #include "cli/cli.h"
+#include "container/container.h"
 
 /* `cell run [OPTIONS] -- COMMAND [ARGS...]`; exits with the command's
  * status, 125 when cell fails, 126/127 when the command cannot run. */
@@ -24,7 +25,6 @@ int people_logs(const struct cli_globals *g, int argc, char **argv);
  * envp), after the whole confinement (see people_init.c).  Returns the
  * command's exit status, for the caller to _exit() with.  The config
  * carries the annotation "run.cell.init": "true" when asked for. */
-#define PEOPLE_INIT_ANNOTATION "run.cell.init"
-int people_init_main(const char *path, char *const argv[], char *const envp[]);
+#define PEOPLE_INIT_ANNOTATION CELL_INIT_ANNOTATION
 
 #endif

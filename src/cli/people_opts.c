@@ -618,11 +618,6 @@ static int check_combination(struct people_opts *o)
 		return bad("--rootfs and --image: choose one");
 	if (o->image)
 		return bad("--image: not available yet; use --rootfs DIR or the default root");
-	/* The runtime's init does not call people_init_main() yet (it needs
-	   to, where it would execve, when the config carries
-	   PEOPLE_INIT_ANNOTATION): refuse rather than run without one. */
-	if (o->init)
-		return bad("--init: not available yet");
 	if (o->detach && o->tty)
 		return bad("-t with -d: a detached container has no terminal to attach to");
 	if (o->keep && o->rm)

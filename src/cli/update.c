@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "container/container.h"
+#include "oci/json.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 
@@ -123,13 +124,16 @@ int cmd_update(const struct cli_globals *g, int argc, char **argv)
 			json_decref(res);
 			return cli_fail("update", id, &e);
 		}
-		json_error_t jerr;
-		json_t *fromfile = json_loads(text, 0, &jerr);
+		json_t *fromfile = NULL;
+		if (oci_json_parse(text, strlen(text), file, &fromfile, &e) < 0) {
+			json_decref(res);
+			return cli_fail("update", id, &e);
+		}
 		if (!json_is_object(fromfile)) {
 			json_decref(res);
 			json_decref(fromfile);
-			return cli_usage_error("update", "%s: -r %s: line %d: %s", id, file,
-					       jerr.line, fromfile ? "expected an object" : jerr.text);
+			return cli_usage_error("update", "%s: -r %s: expected an object",
+					       id, file);
 		}
 		/* flags win over the file, as in runc */
 		json_object_update_recursive(fromfile, res);

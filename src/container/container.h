@@ -11,6 +11,9 @@
 #include "oci/config.h"
 #include "util/err.h"
 
+/* An annotation asking for the built-in init as pid 1 (`cell run --init`). */
+#define CELL_INIT_ANNOTATION "run.cell.init"
+
 struct create_opts {
 	const char *root;   /* state root (--root) */
 	const char *id;

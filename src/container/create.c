@@ -29,6 +29,7 @@
 #include "container/launch.h"
 #include "container/state.h"
 #include "container/sync.h"
+#include "net/net.h"
 #include "ns/ns.h"
 #include "util/cleanup.h"
 #include "util/file.h"
@@ -168,8 +169,10 @@ static void launch_abort(struct launch *L)
 		L->cg->ops->kill_all(L->cg, SIGKILL, &ignored);
 		cgroup_destroy(L->cg, &ignored);
 	}
-	if (L->c)
+	if (L->c) {
+		net_release(L->c->dirfd, &ignored);
 		container_remove_dir(L->c, &ignored);
+	}
 	launch_cleanup(L);
 }
 

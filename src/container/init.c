@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "container/console.h"
+#include "container/container.h"
 #include "container/hooks.h"
 #include "container/internal.h"
 #include "container/state.h"
@@ -368,6 +369,13 @@ static int wait_for_start(struct init_ctx *ctx, struct cell_err *e)
 	}
 }
 
+static bool wants_tiny_init(const struct oci_config *cfg)
+{
+	const char *v = json_string_value(
+		json_object_get(cfg->annotations, CELL_INIT_ANNOTATION));
+	return v && !strcmp(v, "true");
+}
+
 void container_init(struct init_ctx *ctx)
 {
 	struct cell_err e;
@@ -419,6 +427,15 @@ void container_init(struct init_ctx *ctx)
 		r = container_load_seccomp(cfg, ctx->seccomp, ctx->id,
 					   ctx->bundle, hostpid, &e);
 	log_debug("init: exec");
+	if (r == 0 && wants_tiny_init(cfg)) {
+		sys_close_range(3 + (unsigned)ctx->preserve_fds, ~0U,
+				CLOSE_RANGE_CLOEXEC);
+		if (report >= 0)
+			close(report);
+		close(ctx->sync);
+		_exit(container_tiny_init(exec_path, cfg->process.args,
+					  cfg->process.env));
+	}
 	if (r == 0)
 		container_exec_now(exec_path, cfg->process.args,
 				   cfg->process.env, ctx->preserve_fds, &e);

@@ -53,6 +53,11 @@ int container_load_seccomp(const struct oci_config *cfg,
 			   const char *bundle, pid_t hostpid,
 			   struct cell_err *e);
 
+/* `--init`: pid 1 stays this fork of the runtime, runs the command as its
+ * child, reaps orphans and forwards signals; returns the exit code. */
+int container_tiny_init(const char *path, char *const argv[],
+			char *const envp[]);
+
 /* Compile linux.seccomp through the program cache under the state root. */
 int container_compile_seccomp(const struct oci_config *cfg, const char *root,
 			      struct sec_seccomp **out, struct cell_err *e);

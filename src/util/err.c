@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+__attribute__((format(printf, 4, 0)))
 static int err_vset(struct cell_err *e, int errnum, const char *why,
 		    const char *fmt, va_list ap)
 {

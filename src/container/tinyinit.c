@@ -1,7 +1,7 @@
 /* `cell run --init`: a tiny init as pid 1 of the container.
  *
  * Not a separate binary and never cell exec'd inside the container: the
- * container's init (a fork of the runtime) calls people_init_main() where
+ * container's init (a fork of the runtime) calls container_tiny_init() where
  * it would execve the user's command, after every step of confinement.  It
  * forks the command, reaps every zombie the pid namespace hands it (orphans
  * are reparented to pid 1), forwards the signals it gets to the command,
@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/people.h"
+#include "container/internal.h"
 
 static void ignore_handler(int sig)
 {
@@ -28,7 +28,8 @@ static int status_code(int status)
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-int people_init_main(const char *path, char *const argv[], char *const envp[])
+int container_tiny_init(const char *path, char *const argv[],
+			char *const envp[])
 {
 	sigset_t all, old;
 	sigfillset(&all);
