@@ -30,9 +30,15 @@ int container_validate_id(const char *id, struct cell_err *e)
 			     (ch >= '0' && ch <= '9');
 		if (alnum || (i > 0 && strchr("_.+-", ch)))
 			continue;
+		char shown[65];
+		size_t k = 0;
+		/* the id is untrusted: one line, printable */
+		for (; id[k] && k < 64; k++)
+			shown[k] = id[k] >= 0x20 && id[k] < 0x7f ? id[k] : '?';
+		shown[k] = '\0';
 		return cell_err_msg(e, EINVAL,
-				    "invalid container id \"%.64s\": use [A-Za-z0-9][A-Za-z0-9_.+-]*",
-				    id);
+				    "invalid container id \"%s\": use [A-Za-z0-9][A-Za-z0-9_.+-]*",
+				    shown);
 	}
 	return 0;
 }
