@@ -172,9 +172,8 @@ int cli_main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr, "cell: unknown global option %s\n",
+			fprintf(stderr, "cell: unknown global option %s (see cell --help)\n",
 				argv[optind - 1]);
-			usage(stderr);
 			return 1;
 		}
 	}
@@ -208,7 +207,6 @@ int cli_main(int argc, char **argv)
 		log_close();
 		return r;
 	}
-	fprintf(stderr, "cell: unknown command \"%s\"\n", name);
-	usage(stderr);
+	fprintf(stderr, "cell: unknown command \"%s\" (see cell --help)\n", name);
 	return 1;
 }

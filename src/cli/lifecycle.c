@@ -301,6 +301,16 @@ int cmd_ps(const struct cli_globals *g, int argc, char **argv)
 	};
 	const char *format = "table";
 	int c;
+	/* No container id: the people's `cell ps [-a] [--format ...]`. */
+	bool has_id = false;
+	for (int k = 1; k < argc && !has_id; k++) {
+		if (!strcmp(argv[k], "-f") || !strcmp(argv[k], "--format"))
+			k++;
+		else if (argv[k][0] != '-')
+			has_id = true;
+	}
+	if (!has_id)
+		return people_ps(g, argc, argv);
 	while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': format = optarg; break;
@@ -308,9 +318,8 @@ int cmd_ps(const struct cli_globals *g, int argc, char **argv)
 		default: return cli_usage_error("ps", "unknown option %s", argv[optind - 1]);
 		}
 	}
-	/* `cell ps` alone: the people's list of running containers */
 	if (optind >= argc)
-		return people_ps(g, argc, argv);
+		return cli_usage_error("ps", "expected a container id");
 	const char *id = argv[optind];
 	struct cell_err e;
 	_cleanup_free_ pid_t *pids = NULL;

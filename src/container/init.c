@@ -146,8 +146,12 @@ int container_compile_seccomp(const struct oci_config *cfg, const char *root,
 				    "seccomp");
 	_cleanup_free_ char *key =
 		j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s/.seccomp", root);
+	/* A cache, not state: shared by every --root, never in a container's
+	   reach.  Only root keeps one (the directory must be root's, 0700). */
+	(void)root;
+	const char *dir = geteuid() == 0 ? "/var/cache/cell/seccomp" : NULL;
+	if (dir)
+		mkdir("/var/cache/cell", 0700);
 	int r = sec_seccomp_compile_cached(cfg->linux.seccomp, key, dir, out, e);
 	return r < 0 ? cell_err_wrap(e, "config.json") : 0;
 }

@@ -3,7 +3,7 @@
  * libseccomp needs ~10 ms to turn an engine-sized profile (300+ syscalls,
  * three architectures) into BPF.  The program depends only on the profile,
  * the libseccomp version and the kernel's API level, so cell keeps each
- * one it generates under the state root (root-only, outside every
+ * one it generates in /var/cache/cell/seccomp (root's, 0700, outside every
  * container) and loads later containers' filters from there. */
 #include <errno.h>
 #include <fcntl.h>
