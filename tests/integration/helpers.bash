@@ -156,14 +156,23 @@ add_namespace() {
 		| .linux.namespaces += [{\"type\": \"$1\"}]"
 }
 
+# Every runtime invocation is bounded (CELL_TEST_TIMEOUT seconds, exit 124 on
+# expiry) so a hung runtime fails one test instead of hanging the suite, and
+# runs with bats' fd 3 closed: a process left holding fd 3 makes bats wait for
+# it forever.
+_rt_exec() {
+	timeout -k 2 "${CELL_TEST_TIMEOUT:-30}" \
+		env CELL_TEST_MARK="$CID" "$RUNTIME" --root "$TEST_ROOT" "$@" 3>&-
+}
+
 # runtime ARGS...: bats `run` of the runtime with this test's --root.
 runtime() {
-	run env CELL_TEST_MARK="$CID" "$RUNTIME" --root "$TEST_ROOT" "$@"
+	run _rt_exec "$@"
 }
 
 # rt ARGS...: the runtime without `run` (for use in pipes and assertions).
 rt() {
-	env CELL_TEST_MARK="$CID" "$RUNTIME" --root "$TEST_ROOT" "$@"
+	_rt_exec "$@"
 }
 
 # container_pid ID: the host pid of the container's init, from state.
@@ -223,8 +232,7 @@ wait_for_file() {
 # lands in $TEST_DIR/ctr.out.
 runtime_detached() {
 	local err="$TEST_DIR/rt.err"
-	env CELL_TEST_MARK="$CID" "$RUNTIME" --root "$TEST_ROOT" "$@" \
-		</dev/null >>"$TEST_DIR/ctr.out" 2>"$err" && status=0 || status=$?
+	_rt_exec "$@" </dev/null >>"$TEST_DIR/ctr.out" 2>"$err" && status=0 || status=$?
 	output="$(cat "$err")"
 	return 0
 }
@@ -458,12 +466,18 @@ teardown_bundle() {
 	for id in $(_known_ids); do
 		rt delete --force "$id" >/dev/null 2>&1 || true
 		if [ -e "$TEST_ROOT/$id" ]; then
-			# The runtime could not clean up: do it by hand so one broken
-			# test does not poison the next, and record the failure.
-			pid="$(rt state "$id" 2>/dev/null | jq -r '.pid // empty')"
-			if [ -n "$pid" ] && [ "$pid" != 0 ]; then kill -9 "$pid" 2>/dev/null || true; fi
-			echo "teardown: delete --force $id left its state dir" >&2
+			# The runtime could not clean up: kill what it started and
+			# try once more, so one broken test does not poison the
+			# next; the test fails either way.
+			echo "teardown: delete --force $id failed (state dir left)" >&2
 			rc=1
+			pid="$(CELL_TEST_TIMEOUT=5 rt state "$id" 2>/dev/null | jq -r '.pid // empty')"
+			if [ -n "$pid" ] && [ "$pid" != 0 ]; then kill -9 "$pid" 2>/dev/null || true; fi
+			for pid in $(find_leftover_processes); do
+				kill -9 "$pid" 2>/dev/null || true
+			done
+			sleep 0.2
+			CELL_TEST_TIMEOUT=10 rt delete --force "$id" >/dev/null 2>&1 || true
 		fi
 	done
 	local tries=20
