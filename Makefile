@@ -12,7 +12,7 @@ CELL    := $(CURDIR)/$(BUILD)/cell
 PKGS := gcc meson ninja-build pkg-config libjansson-dev libseccomp-dev \
         libcap-dev libmnl-dev libnftables-dev libcmocka-dev bats jq \
         busybox-static iproute2 uidmap procps python3 clang \
-        libclang-rt-14-dev runc time podman nftables
+        libclang-rt-14-dev runc time podman nftables go-md2man
 
 .PHONY: all build deps demo check install bench fuzz clean unit integration
 
@@ -46,11 +46,10 @@ unit: build
 integration: build
 	CELL=$(CELL) bats tests/integration
 
-install: build
+install: deps build
 	install -D -m 0755 $(BUILD)/cell $(DESTDIR)$(PREFIX)/bin/cell
-	@if [ -f docs/cell.1.md ] && command -v pandoc >/dev/null; then \
-		mkdir -p $(DESTDIR)$(PREFIX)/share/man/man1; \
-		pandoc -s -t man docs/cell.1.md -o $(DESTDIR)$(PREFIX)/share/man/man1/cell.1; fi
+	mkdir -p $(DESTDIR)$(PREFIX)/share/man/man1
+	go-md2man -in docs/cell.1.md -out $(DESTDIR)$(PREFIX)/share/man/man1/cell.1
 	@if [ -f contrib/bash-completion/cell ]; then \
 		install -D -m 0644 contrib/bash-completion/cell \
 			$(DESTDIR)$(PREFIX)/share/bash-completion/completions/cell; fi
