@@ -253,6 +253,25 @@ cap_mask() {
 	[ ! -e "$BUNDLE/rootfs/tmp/x" ]
 }
 
+@test "signal mask and ignored signals are clean in the container process" {
+	# A runtime that blocks signals while it works (to forward them in run)
+	# must unblock them before exec, or the container ignores `kill`.
+	start_container
+	local pid
+	pid="$(container_pid "$CID")"
+	wait_for_cmdline "$pid" sleep 1000
+	[ "$(status_field "$pid" SigBlk)" = 0000000000000000 ] || fail "SigBlk $(status_field "$pid" SigBlk)"
+	[ "$(status_field "$pid" SigIgn)" = 0000000000000000 ] || fail "SigIgn $(status_field "$pid" SigIgn)"
+}
+
+@test "run: the foreground process can be killed by SIGTERM (mask restored)" {
+	remove_namespace pid
+	set_args sh -c 'grep SigBlk /proc/self/status; kill -TERM $$; echo survived'
+	runtime run -b "$BUNDLE" "$CID"
+	echo "$output"
+	assert_status 143
+}
+
 @test "stdin is passed through when terminal is false" {
 	set_args cat
 	runtime run -b "$BUNDLE" "$CID" <<<"through-stdin"
