@@ -58,7 +58,10 @@ for a in sh true sleep; do
 	ln -s busybox "$BUNDLE/rootfs/bin/$a"
 done
 (cd "$BUNDLE" && "$RUNC" spec)
-jq '.process.terminal = false | .process.args = ["/bin/true"]' "$BUNDLE/config.json" >"$BUNDLE/c.json"
+# runc's template lists ambient capabilities that are not inheritable: runc
+# skips them silently, cell refuses.  Drop them so both run the same config.
+jq '.process.terminal = false | .process.args = ["/bin/true"] | del(.process.capabilities.ambient)' \
+	"$BUNDLE/config.json" >"$BUNDLE/c.json"
 mv "$BUNDLE/c.json" "$BUNDLE/config.json"
 mkdir -p "${ROOT[cell]}" "${ROOT[runc]}"
 

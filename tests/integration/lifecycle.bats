@@ -38,6 +38,16 @@ TERM_INIT='trap "exit 143" TERM; while :; do sleep 0.05; done'
 	jq -e '.linux.uidMappings | length > 0' "$dir/config.json"
 }
 
+@test "a config.json written by runc spec runs unchanged (drop-in)" {
+	[ -x /usr/sbin/runc ] || skip "runc not installed"
+	rm "$BUNDLE/config.json"
+	(cd "$BUNDLE" && /usr/sbin/runc spec)
+	update_config '.process.terminal = false | .process.args = ["sh", "-c", "echo ok"]'
+	runtime run -b "$BUNDLE" "$CID"
+	assert_status 0
+	[ "$output" = ok ]
+}
+
 @test "create: state created, init alive on the host, user process not yet run" {
 	setup_outdir
 	set_args sh -c 'echo ran > /out/ran'
