@@ -23,7 +23,7 @@ teardown() {
 
 # start_receiver [INPUT]: listen on $SOCK; output lands in $CONSOLE_OUT.
 start_receiver() {
-	"$PYTHON" "$INTEGRATION_DIR/console_recv.py" "$SOCK" "$CONSOLE_OUT" "$@" &
+	"$PYTHON" "$INTEGRATION_DIR/console_recv.py" "$SOCK" "$CONSOLE_OUT" "$@" 3>&- &
 	RECV_PID=$!
 	wait_for_file "$SOCK.ready" || [ -e "$SOCK.ready" ]
 }

@@ -37,7 +37,7 @@ setup_userns() {
 
 # A process holding a fresh namespace of KIND (unshare flag), for join-by-path.
 start_holder() {
-	unshare "$@" sleep 1000 &
+	unshare "$@" sleep 1000 3>&- &
 	HOLDER_PIDS+=("$!")
 	HOLDER=$!
 	# Wait for unshare to exec sleep, i.e. for the new namespace to exist.
