@@ -345,3 +345,72 @@ TERM_INIT='trap "exit 143" TERM; while :; do sleep 0.05; done'
 	assert_status 0
 	[ "$(jq -r '.annotations["org.example.key"]' <<<"$output")" = value ]
 }
+
+# cgroup_file PID CONTROLLER FILE: the host path of a v1 controller file of
+# the cgroup PID is in (this host is v1 hybrid).
+cgroup_file() {
+	local path
+	path="$(awk -F: -v c="$2" '$2 == c { print $3 }' "/proc/$1/cgroup")"
+	echo "/sys/fs/cgroup/$2$path/$3"
+}
+
+@test "pause and resume: state and the freezer seen from the host" {
+	[ -d /sys/fs/cgroup/freezer ] || skip "no v1 freezer on this host"
+	start_container
+	local pid
+	pid="$(container_pid "$CID")"
+	runtime pause "$CID"
+	assert_status 0
+	[ "$(container_status "$CID")" = paused ]
+	[ "$(cat "$(cgroup_file "$pid" freezer freezer.state)")" = FROZEN ]
+	runtime resume "$CID"
+	assert_status 0
+	[ "$(container_status "$CID")" = running ]
+	[ "$(cat "$(cgroup_file "$pid" freezer freezer.state)")" = THAWED ]
+}
+
+@test "delete --force of a paused container" {
+	start_container
+	local pid
+	pid="$(container_pid "$CID")"
+	rt pause "$CID"
+	runtime delete --force "$CID"
+	assert_status 0
+	wait_pid_gone "$pid"
+	assert_no_state
+	assert_no_cgroup
+}
+
+@test "update --memory changes the cgroup limit" {
+	[ -d /sys/fs/cgroup/memory ] || skip "no v1 memory controller on this host"
+	start_container
+	local pid
+	pid="$(container_pid "$CID")"
+	runtime update --memory 67108864 "$CID"
+	assert_status 0
+	[ "$(cat "$(cgroup_file "$pid" memory memory.limit_in_bytes)")" = 67108864 ]
+}
+
+@test "update -r FILE with a resources JSON" {
+	[ -d /sys/fs/cgroup/pids ] || skip "no v1 pids controller on this host"
+	start_container
+	local pid
+	pid="$(container_pid "$CID")"
+	echo '{"pids": {"limit": 77}}' >"$TEST_DIR/res.json"
+	runtime update -r "$TEST_DIR/res.json" "$CID"
+	assert_status 0
+	[ "$(cat "$(cgroup_file "$pid" pids pids.max)")" = 77 ]
+}
+
+@test "events --stats prints one JSON stats object" {
+	start_container
+	runtime events --stats "$CID"
+	assert_status 0
+	jq -e --arg id "$CID" '.type == "stats" and .id == $id and (.data.memory | type == "object")' <<<"$output"
+}
+
+@test "features prints JSON with the namespaces it supports" {
+	run "$RUNTIME" features
+	assert_status 0
+	jq -e '.ociVersionMin and .ociVersionMax and (.linux.namespaces | index("pid"))' <<<"$output"
+}
