@@ -87,7 +87,7 @@ if wants v2; then
 		cat "$log/v2.out" | grep -E '^(v2|  )' | head -60
 		line=$(grep -E '^v2 totals: ' "$log/v2.out" | tail -1)
 		if [ -n "$line" ]; then
-			set -- $(echo "$line" | sed 's/[^0-9 ]//g')
+			set -- $(echo "${line#v2 totals: }" | sed 's/[^0-9 ]//g')
 			add "$1" "$2" "$3"
 		else
 			echo "the v2 VM run did not report (see below)"
