@@ -521,8 +521,3 @@ teardown_bundle() {
 	TEST_DIR=""
 	return "$rc"
 }
-
-# Default setup/teardown for suites that need nothing more.
-setup_default() {
-	setup_bundle "$@"
-}
