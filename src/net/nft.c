@@ -5,6 +5,7 @@
 #include "net/nft.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <jansson.h>
 #include <nftables/libnftables.h>
@@ -14,10 +15,53 @@
 
 #include "util/cleanup.h"
 
+/* libnftables (with libnftnl, libxtables and libgmp behind it) costs every
+ * cell invocation ~0.5 MB of RSS and its relocations if linked: it is
+ * loaded only by the runs that publish ports.  The table is filled once. */
+static struct {
+	void *handle;
+	struct nft_ctx *(*ctx_new)(uint32_t flags);
+	void (*ctx_free)(struct nft_ctx *ctx);
+	int (*ctx_buffer_output)(struct nft_ctx *ctx);
+	int (*ctx_buffer_error)(struct nft_ctx *ctx);
+	const char *(*ctx_get_output_buffer)(struct nft_ctx *ctx);
+	const char *(*ctx_get_error_buffer)(struct nft_ctx *ctx);
+	void (*ctx_output_set_flags)(struct nft_ctx *ctx, unsigned int flags);
+	int (*run_cmd_from_buffer)(struct nft_ctx *ctx, const char *buf);
+} lib;
+
+static bool nft_load(void)
+{
+	if (lib.handle)
+		return true;
+	void *h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return false;
+#define SYM(field, name)                                   \
+	do {                                               \
+		*(void **)&lib.field = dlsym(h, name);     \
+		if (!lib.field) {                          \
+			dlclose(h);                        \
+			return false;                      \
+		}                                          \
+	} while (0)
+	SYM(ctx_new, "nft_ctx_new");
+	SYM(ctx_free, "nft_ctx_free");
+	SYM(ctx_buffer_output, "nft_ctx_buffer_output");
+	SYM(ctx_buffer_error, "nft_ctx_buffer_error");
+	SYM(ctx_get_output_buffer, "nft_ctx_get_output_buffer");
+	SYM(ctx_get_error_buffer, "nft_ctx_get_error_buffer");
+	SYM(ctx_output_set_flags, "nft_ctx_output_set_flags");
+	SYM(run_cmd_from_buffer, "nft_run_cmd_from_buffer");
+#undef SYM
+	lib.handle = h;
+	return true;
+}
+
 static void nft_ctx_freep(struct nft_ctx **c)
 {
 	if (*c)
-		nft_ctx_free(*c);
+		lib.ctx_free(*c);
 }
 #define _cleanup_nft_ __attribute__((cleanup(nft_ctx_freep)))
 
@@ -25,14 +69,16 @@ static void nft_ctx_freep(struct nft_ctx **c)
 
 static struct nft_ctx *nft_open(bool json)
 {
-	struct nft_ctx *c = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!nft_load())
+		return NULL;
+	struct nft_ctx *c = lib.ctx_new(NFT_CTX_DEFAULT);
 	if (!c)
 		return NULL;
 	if (json)
-		nft_ctx_output_set_flags(c, NFT_CTX_OUTPUT_JSON |
+		lib.ctx_output_set_flags(c, NFT_CTX_OUTPUT_JSON |
 						    NFT_CTX_OUTPUT_HANDLE);
-	if (nft_ctx_buffer_output(c) < 0 || nft_ctx_buffer_error(c) < 0) {
-		nft_ctx_free(c);
+	if (lib.ctx_buffer_output(c) < 0 || lib.ctx_buffer_error(c) < 0) {
+		lib.ctx_free(c);
 		return NULL;
 	}
 	return c;
@@ -41,7 +87,7 @@ static struct nft_ctx *nft_open(bool json)
 /* The error buffer's first line, without nft's trailing newline. */
 static const char *nft_why(struct nft_ctx *c, char *buf, size_t size)
 {
-	const char *err = nft_ctx_get_error_buffer(c);
+	const char *err = lib.ctx_get_error_buffer(c);
 	snprintf(buf, size, "%s", err && *err ? err : "nft failed");
 	buf[strcspn(buf, "\n")] = '\0';
 	return buf;
@@ -49,14 +95,14 @@ static const char *nft_why(struct nft_ctx *c, char *buf, size_t size)
 
 static bool nft_no_such(struct nft_ctx *c)
 {
-	const char *err = nft_ctx_get_error_buffer(c);
+	const char *err = lib.ctx_get_error_buffer(c);
 	return err && strstr(err, "No such file or directory");
 }
 
 static int nft_run(struct nft_ctx *c, const char *script, const char *what,
 		   struct cell_err *e)
 {
-	if (nft_run_cmd_from_buffer(c, script) != 0) {
+	if (lib.run_cmd_from_buffer(c, script) != 0) {
 		char why[512];
 		return cell_err_msg(e, EIO, "nftables: %s: %s", what,
 				    nft_why(c, why, sizeof(why)));
@@ -78,7 +124,7 @@ int nft_publish_add(const char *comment, const struct net_publish *p,
 {
 	_cleanup_nft_ struct nft_ctx *c = nft_open(false);
 	if (!c)
-		return cell_err_msg(e, ENOMEM, "nftables: no context");
+		return cell_err_msg(e, ENOENT, "nftables: cannot load libnftables.so.1 (apt-get install libnftables1)");
 	_cleanup_free_ char *script = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&script, &len);
@@ -117,9 +163,9 @@ static int nft_list(json_t **out, struct cell_err *e)
 {
 	_cleanup_nft_ struct nft_ctx *c = nft_open(true);
 	if (!c)
-		return cell_err_msg(e, ENOMEM, "nftables: no context");
+		return cell_err_msg(e, ENOENT, "nftables: cannot load libnftables.so.1 (apt-get install libnftables1)");
 	*out = NULL;
-	if (nft_run_cmd_from_buffer(c, "list table ip " NFT_TABLE) != 0) {
+	if (lib.run_cmd_from_buffer(c, "list table ip " NFT_TABLE) != 0) {
 		if (nft_no_such(c))
 			return 0;
 		char why[512];
@@ -127,7 +173,7 @@ static int nft_list(json_t **out, struct cell_err *e)
 				    nft_why(c, why, sizeof(why)));
 	}
 	json_error_t je;
-	*out = json_loads(nft_ctx_get_output_buffer(c), 0, &je);
+	*out = json_loads(lib.ctx_get_output_buffer(c), 0, &je);
 	if (!*out)
 		return cell_err_msg(e, EIO, "nftables: list table: %s",
 				    je.text);
@@ -178,7 +224,7 @@ static int delete_one(json_t *rule, void *data)
 		 chain, (long long)handle);
 	/* One rule per transaction: a rule a concurrent run deleted must not
 	   make the others stay. */
-	if (nft_run_cmd_from_buffer(d->nft, cmd) != 0 && !nft_no_such(d->nft)) {
+	if (lib.run_cmd_from_buffer(d->nft, cmd) != 0 && !nft_no_such(d->nft)) {
 		char why[512];
 		return cell_err_msg(d->e, EIO, "nftables: delete rule %s: %s",
 				    comment, nft_why(d->nft, why, sizeof(why)));
@@ -195,7 +241,7 @@ int nft_rules_delete(bool (*match)(const char *comment, void *data),
 		return r;
 	_cleanup_nft_ struct nft_ctx *c = nft_open(false);
 	if (!c)
-		return cell_err_msg(e, ENOMEM, "nftables: no context");
+		return cell_err_msg(e, ENOENT, "nftables: cannot load libnftables.so.1 (apt-get install libnftables1)");
 	struct delete_ctx d = { match, data, c, e };
 	return nft_each_rule(list, delete_one, &d);
 }
@@ -225,7 +271,7 @@ int nft_masquerade_ensure(const char *bridge, const struct ipam_subnet *s,
 
 	_cleanup_nft_ struct nft_ctx *c = nft_open(false);
 	if (!c)
-		return cell_err_msg(e, ENOMEM, "nftables: no context");
+		return cell_err_msg(e, ENOENT, "nftables: cannot load libnftables.so.1 (apt-get install libnftables1)");
 	char net[INET_ADDRSTRLEN], script[1024];
 	inet_ntop(AF_INET, &s->net, net, sizeof(net));
 	snprintf(script, sizeof(script),
