@@ -157,13 +157,15 @@ static int set_ambient(uint64_t ambient, uint64_t allowed,
 		const char *name = cap_name(cap, buf, sizeof(buf));
 		/* The kernel only lets a capability be ambient while it is
 		 * both permitted and inheritable. */
-		if (err == EPERM && !(allowed & (UINT64_C(1) << cap)))
-			return cell_err_sys(
-				e, err,
-				"process.capabilities.ambient: cannot raise %s: "
-				"it must also be in the inheritable and "
-				"permitted sets",
-				name);
+		/* runc's own `spec` lists ambient capabilities that are not
+		 * inheritable, and runc runs it with a warning: so do we. */
+		if (err == EPERM && !(allowed & (UINT64_C(1) << cap))) {
+			log_warn("process.capabilities.ambient: %s is not raised: "
+				 "it must also be in the inheritable and "
+				 "permitted sets",
+				 name);
+			continue;
+		}
 		return cell_err_sys(e, err,
 				    "process.capabilities.ambient: cannot raise %s",
 				    name);
