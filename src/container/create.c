@@ -401,6 +401,7 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	ctx.no_new_keyring = o->no_new_keyring;
 	ctx.new_userns = (ns_flags_to_create(&cfg->linux) & CLONE_NEWUSER) != 0;
 	ctx.seccomp = L->seccomp;
+	ctx.cgroup_path = L->cg->path;
 
 	r = launch_clone(L, o, run_mode, &ctx, e);
 	ns_close_fds(ctx.ns_fds);

@@ -321,6 +321,7 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 		.userns = ctx->new_userns ||
 			  cfg->linux.namespaces[OCI_NS_USER].path,
 		.no_pivot = ctx->no_pivot,
+		.cgroup_path = ctx->cgroup_path,
 	};
 	/* relative bind sources are relative to the bundle */
 	if (chdir(ctx->bundle) < 0)

@@ -25,6 +25,7 @@ struct init_ctx {
 	bool new_userns;
 	struct sec_seccomp *seccomp;
 	int cgroup_fds[16]; /* v1 `tasks` files the init joins itself through */
+	const char *cgroup_path; /* its cgroup below each hierarchy's root */
 	size_t n_cgroup_fds;
 };
 

@@ -4,7 +4,11 @@
  * it is what the host has under /sys/fs/cgroup: a tmpfs holding one cgroup
  * v1 mount per hierarchy found in /proc/self/mountinfo (cpu and cpuacct
  * apart or together, name=systemd, and the hybrid's cgroup2 "unified").
- * Inside a cgroup namespace each mount's root is the container's cgroup. */
+ * The container sees only its own cgroup: without a cgroup namespace each
+ * hierarchy is a bind of the host's directory for the container (as runc
+ * does), with one a fresh v1 mount rooted at the namespace's root.  cgroup2
+ * is always the bind: a fresh cgroup2 superblock mount costs ~14 ms on
+ * this kernel (measured in create), a bind of the same directory nothing. */
 #include "fs/fs-internal.h"
 
 #include <errno.h>
@@ -52,6 +56,34 @@ static char *v1_options(const char *superopts)
 	return out;
 }
 
+/* Bind the host's <mountpoint><cgroup_path> at cgroup/<name>.  A
+ * hierarchy the container is not in (name=systemd) is left out. */
+static int bind_hierarchy(int dirfd, const char *name, const char *mountpoint,
+			  const char *cgroup_path, unsigned int attrs,
+			  struct cell_err *e)
+{
+	size_t n = strlen(mountpoint) + strlen(cgroup_path) + 2;
+	_cleanup_free_ char *src = malloc(n);
+	if (!src)
+		return cell_err_sys(e, ENOMEM, "cgroup/%s", name);
+	snprintf(src, n, "%s%s", mountpoint, cgroup_path);
+	_cleanup_close_ int tree = sys_open_tree(AT_FDCWD, src,
+						 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0)
+		return errno == ENOENT ? 0 : cell_err_sys(e, errno, "bind %s", src);
+	struct mount_attr a = { .attr_set = attrs };
+	if (attrs && sys_mount_setattr(tree, "", AT_EMPTY_PATH, &a) < 0)
+		return cell_err_sys(e, errno, "cgroup/%s: set flags", name);
+	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+		return cell_err_sys(e, errno, "mkdir cgroup/%s", name);
+	_cleanup_close_ int target = openat(dirfd, name,
+					    O_PATH | O_DIRECTORY | O_NOFOLLOW |
+						    O_CLOEXEC);
+	if (target < 0)
+		return cell_err_sys(e, errno, "open cgroup/%s", name);
+	return fs_attach(steal_fd(&tree), target, name, e);
+}
+
 static int mount_hierarchy(int dirfd, const char *name, const char *fstype,
 			   const char *opts, unsigned int attrs,
 			   struct cell_err *e)
@@ -87,9 +119,12 @@ static int link_comounted(int dirfd, const char *name, struct cell_err *e)
 	return 0;
 }
 
-static int mount_v1(int targetfd, const struct oci_mount *m,
-		    unsigned int attrs, struct cell_err *e)
+static int mount_v1(const struct rootfs_ctx *ctx, int targetfd,
+		    const struct oci_mount *m, unsigned int attrs,
+		    struct cell_err *e)
 {
+	const char *cgpath = ctx->cgroup_path;
+	bool cgns = ctx->config->linux.namespaces[OCI_NS_CGROUP].enabled;
 	struct mountinfo mi = { 0 };
 	int r = mountinfo_read("/proc/self/mountinfo", &mi, e);
 	if (r < 0)
@@ -113,7 +148,12 @@ static int mount_v1(int targetfd, const struct oci_mount *m,
 		    strchr(h->mountpoint + 15, '/'))
 			continue;
 		base++;
-		if (strcmp(h->fstype, "cgroup") == 0) {
+		if (cgpath && (!cgns || strcmp(h->fstype, "cgroup2") == 0)) {
+			r = bind_hierarchy(tmpfs, base, h->mountpoint, cgpath,
+					   attrs, e);
+			if (r == 0)
+				r = link_comounted(tmpfs, base, e);
+		} else if (strcmp(h->fstype, "cgroup") == 0) {
 			_cleanup_free_ char *opts = v1_options(h->superopts);
 			if (!opts) {
 				r = cell_err_sys(e, ENOMEM, "cgroup options");
@@ -143,13 +183,28 @@ out:
 int fs_mount_cgroup(const struct rootfs_ctx *ctx, int targetfd,
 		    const struct oci_mount *m, struct cell_err *e)
 {
-	(void)ctx;
 	struct mount_attr attr = { 0 };
 	fs_flags_to_attr(m->flags, 0, &attr);
 	unsigned int attrs = (unsigned int)attr.attr_set;
 
 	if (!host_is_unified())
-		return mount_v1(targetfd, m, attrs, e);
+		return mount_v1(ctx, targetfd, m, attrs, e);
+	if (ctx->cgroup_path) {
+		size_t n = strlen(ctx->cgroup_path) + 16;
+		_cleanup_free_ char *src = malloc(n);
+		if (!src)
+			return cell_err_sys(e, ENOMEM, "cgroup");
+		snprintf(src, n, "/sys/fs/cgroup%s", ctx->cgroup_path);
+		_cleanup_close_ int tree = sys_open_tree(
+			AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (tree < 0)
+			return cell_err_sys(e, errno, "bind %s", src);
+		struct mount_attr a = { .attr_set = attrs };
+		if (attrs && sys_mount_setattr(tree, "", AT_EMPTY_PATH, &a) < 0)
+			return cell_err_sys(e, errno, "%s: set flags",
+					    m->destination);
+		return fs_attach(steal_fd(&tree), targetfd, m->destination, e);
+	}
 
 	_cleanup_close_ int mfd =
 		fs_new_mount("cgroup2", "cgroup", NULL, 0, attrs, e);

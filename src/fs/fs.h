@@ -33,6 +33,9 @@ struct rootfs_ctx {
 	struct rootfs_state *state; /* may be NULL: step 3 then masks with
 				       the new root's /dev/null, after
 				       checking it is char 1:3 */
+	const char *cgroup_path;    /* the container's cgroup below each
+				       hierarchy's root ("/cell/<id>"), for
+				       "cgroup" mounts; NULL = unknown */
 };
 
 void fs_state_init(struct rootfs_state *st);
