@@ -130,3 +130,221 @@ assert_runtime_intact() {
 	runtime_detached exec "$CID" /entry.sh
 	assert_runtime_intact
 }
+
+# --- leaked file descriptors (CVE-2024-21626 class) -------------------------
+
+# fds of a host process, as a sorted list of numbers.
+host_fds() {
+	ls "/proc/$1/fd" | sort -n | tr '\n' ' '
+}
+
+@test "leaked fds: the container's init holds only stdio, whatever the runtime had open" {
+	set_args sleep 1000
+	# The caller leaves a host directory and a host file open.
+	exec 7</ 8</etc/passwd
+	start_container
+	exec 7<&- 8<&-
+	local pid
+	pid="$(container_pid "$CID")"
+	wait_for_cmdline "$pid" sleep 1000
+	[ "$(host_fds "$pid")" = "0 1 2 " ] || fail "init's fds: $(ls -l /proc/$pid/fd)"
+}
+
+@test "leaked fds: --preserve-fds passes exactly the preserved ones (create and exec)" {
+	set_args sleep 1000
+	# fds 3 and 4 to preserve, 7 to leak; bats owns fd 3, so in a shell.
+	run timeout 20 env CELL_TEST_MARK="$CID" sh -c 'exec 3</dev/null 4</dev/null 7</; exec "$@" </dev/null >/dev/null 2>"$0.err"' \
+		"$TEST_DIR/rt" "$RUNTIME" --root "$TEST_ROOT" create --preserve-fds 2 -b "$BUNDLE" "$CID"
+	assert_status 0
+	runtime_detached start "$CID"
+	local pid
+	pid="$(container_pid "$CID")"
+	wait_for_cmdline "$pid" sleep 1000
+	[ "$(host_fds "$pid")" = "0 1 2 3 4 " ] || fail "init's fds: $(ls -l /proc/$pid/fd)"
+
+	# exec: the process lists its own fds (ls opens one more for the listing).
+	run timeout 20 sh -c 'exec 3</dev/null 7</; exec "$@"' sh \
+		"$RUNTIME" --root "$TEST_ROOT" exec --preserve-fds 1 "$CID" \
+		sh -c 'cd /proc/self/fd && echo *'
+	assert_status 0
+	# sh's own fds: 0 1 2, the preserved 3, and the listing's dir fd.
+	local fds
+	fds="$(tr ' ' '\n' <<<"$output" | sort -n | tr '\n' ' ')"
+	[[ "$fds" =~ ^"0 1 2 3 "[0-9]*" "$ ]] || fail "exec sees fds: $output"
+	! [[ " $output " == *" 7 "* ]] || fail "fd 7 leaked: $output"
+}
+
+@test "process.cwd /proc/self/fd/N never reaches the host" {
+	echo host-only >"$TEST_DIR/host-marker"
+	setup_outdir
+	set_args sh -c 'ls > /out/ls; pwd > /out/pwd'
+	local n
+	for n in 3 4 5 6 7 8 9 10; do
+		update_config ".process.cwd = \"/proc/self/fd/$n\""
+		exec 7<"$TEST_DIR"
+		runtime run -b "$BUNDLE" "$CID-$n"
+		exec 7<&-
+		if [ "$status" -eq 0 ] && [ -e "$OUT/ls" ]; then
+			! grep -q host-marker "$OUT/ls" || fail "cwd fd $n reached the host: $(cat "$OUT/pwd")"
+		else
+			[ "$status" -lt 128 ] || fail "status $status"
+		fi
+		rm -f "$OUT/ls" "$OUT/pwd"
+		rt delete --force "$CID-$n" >/dev/null 2>&1 || true
+	done
+}
+
+@test "exec --cwd /proc/self/fd/N never reaches the host" {
+	echo host-only >"$TEST_DIR/host-marker"
+	start_container
+	local n
+	for n in 3 4 5 6 7 8 9 10; do
+		exec 7<"$TEST_DIR"
+		run timeout 20 "$RUNTIME" --root "$TEST_ROOT" exec --cwd "/proc/self/fd/$n" "$CID" ls
+		exec 7<&-
+		if [ "$status" -eq 0 ]; then
+			[[ "$output" != *host-marker* ]] || fail "exec --cwd fd $n reached the host"
+		else
+			[ "$status" -lt 128 ] || fail "status $status"
+		fi
+	done
+}
+
+# --- hostile rootfs: symlinks ------------------------------------------------
+
+@test "mount targets through symlinks stay inside the rootfs (/mnt -> /, ../../..)" {
+	local name="cell-escape-$CID"
+	rm -rf "$BUNDLE/rootfs/mnt"
+	ln -s / "$BUNDLE/rootfs/mnt"
+	ln -s ../../../../../../../.. "$BUNDLE/rootfs/up"
+	setup_outdir
+	update_config ".mounts += [
+		{\"destination\": \"/mnt/$name-a\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"},
+		{\"destination\": \"/up/tmp/$name-b\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"},
+		{\"destination\": \"/../../../../tmp/$name-c\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"}]
+		| .root.readonly = false"
+	set_args sh -c "grep -c $name /proc/self/mountinfo > /out/n"
+	runtime run -b "$BUNDLE" "$CID"
+	[ ! -e "/$name-a" ] || { rmdir "/$name-a"; fail "/$name-a made on the host"; }
+	[ ! -e "/tmp/$name-b" ] || { rmdir "/tmp/$name-b"; fail "/tmp/$name-b made on the host"; }
+	[ ! -e "/tmp/$name-c" ] || { rmdir "/tmp/$name-c"; fail "/tmp/$name-c made on the host"; }
+	! grep -q "$name" /proc/self/mountinfo || fail "a mount appeared on the host"
+	if [ "$status" -eq 0 ]; then
+		# They landed inside the container.
+		[ "$(cat "$OUT/n")" = 3 ] || fail "mounts inside: $(cat "$OUT/n")"
+	else
+		[ "$status" -lt 128 ] || fail "status $status"
+	fi
+}
+
+@test "/proc or /sys as a symlink in the rootfs is refused" {
+	local d
+	for d in proc sys; do
+		rm -rf "$BUNDLE/rootfs/$d"
+		mkdir -p "$TEST_DIR/host-$d"
+		ln -s "$TEST_DIR/host-$d" "$BUNDLE/rootfs/$d"
+		runtime run -b "$BUNDLE" "$CID-$d"
+		[ "$status" -ne 0 ] || fail "/$d -> host dir accepted"
+		assert_failed_cleanly
+		assert_no_state "$CID-$d"
+		[ -z "$(ls -A "$TEST_DIR/host-$d")" ] || fail "something landed in host-$d"
+		rm -f "$BUNDLE/rootfs/$d"
+		mkdir "$BUNDLE/rootfs/$d"
+	done
+	! grep -q "$TEST_DIR/host-" /proc/self/mountinfo
+}
+
+# Masked paths are covered by /dev/null.  A rootfs (with no /dev tmpfs)
+# whose /dev/null is a regular file or a symlink to a host path must not
+# turn masking into "read this file" or "bind the host's file".
+masked_with_dev_null() {
+	setup_outdir
+	update_config 'del(.mounts[] | select(.destination == "/dev"))
+		| .root.readonly = false'
+	set_args sh -c 'stat -c "%F %t:%T" /proc/kcore > /out/kcore; cat /proc/keys > /out/keys 2>&1; true'
+	runtime run -b "$BUNDLE" "$CID"
+	if [ "$status" -eq 0 ]; then
+		[ "$(cat "$OUT/kcore")" = "character special file 1:3" ] ||
+			fail "/proc/kcore masked by: $(cat "$OUT/kcore")"
+		[ ! -s "$OUT/keys" ] || fail "/proc/keys reads: $(cat "$OUT/keys")"
+	else
+		assert_failed_cleanly
+	fi
+}
+
+@test "masked paths: a rootfs /dev/null that is a regular file" {
+	mkdir -p "$BUNDLE/rootfs/dev"
+	rm -f "$BUNDLE/rootfs/dev/null"
+	echo "not a device" >"$BUNDLE/rootfs/dev/null"
+	masked_with_dev_null
+}
+
+@test "masked paths: a rootfs /dev/null that is a symlink" {
+	mkdir -p "$BUNDLE/rootfs/dev"
+	rm -f "$BUNDLE/rootfs/dev/null"
+	ln -s /etc/hostname "$BUNDLE/rootfs/dev/null"
+	masked_with_dev_null
+	[ "$(stat -c '%F' "$BUNDLE/rootfs/etc/hostname" 2>/dev/null || echo none)" != "character special file" ]
+}
+
+@test "/dev/pts and /dev/console come from the container's own devpts" {
+	setup_outdir
+	update_config '.process.terminal = true'
+	set_args sh -c 'stat -c "%d" /dev/pts /dev/pts/ptmx > /out/pts; stat -Lc "%d %t" /dev/console > /out/console; readlink /proc/self/fd/0 > /out/tty; stat -Lc "%d" /proc/self/fd/0 >> /out/tty'
+	# run with a terminal: the runtime's stdin must be a tty.
+	run timeout 20 script -qec "$RUNTIME --root $TEST_ROOT run -b $BUNDLE $CID" /dev/null
+	assert_status 0
+	local host_pts
+	host_pts="$(stat -c %d /dev/pts)"
+	local ctr_pts
+	ctr_pts="$(head -1 "$OUT/pts")"
+	[ "$ctr_pts" != "$host_pts" ] || fail "the container's /dev/pts is the host's"
+	[ "$(sed -n 2p "$OUT/pts")" = "$ctr_pts" ] || fail "ptmx from another devpts"
+	[ "$(cut -d' ' -f1 "$OUT/console")" = "$ctr_pts" ] || fail "/dev/console is not the container's pty: $(cat "$OUT/console")"
+	[ "$(sed -n 2p "$OUT/tty")" = "$ctr_pts" ] || fail "stdin is not the container's pty: $(cat "$OUT/tty")"
+}
+
+# --- capabilities -----------------------------------------------------------
+
+cap_field() { # PID FIELD
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+@test "capabilities: inheritable and ambient stay empty unless asked" {
+	update_config 'del(.process.capabilities.inheritable) | del(.process.capabilities.ambient)'
+	start_container
+	local pid
+	pid="$(container_pid "$CID")"
+	wait_for_cmdline "$pid" sleep 1000
+	[ "$(cap_field "$pid" CapInh)" = 0000000000000000 ]
+	[ "$(cap_field "$pid" CapAmb)" = 0000000000000000 ]
+	[ "$(cap_field "$pid" CapBnd)" != 0000000000000000 ]
+}
+
+@test "capabilities: exec --cap never lands in inheritable or ambient" {
+	start_container
+	runtime_detached exec -d --pid-file "$TEST_DIR/exec.pid" --cap CAP_SYS_ADMIN --cap CAP_NET_ADMIN "$CID" sleep 1000
+	[ "$status" -eq 0 ] || fail "exec: $output"
+	local pid
+	pid="$(cat "$TEST_DIR/exec.pid")"
+	wait_for_cmdline "$pid" sleep 1000
+	[ "$(cap_field "$pid" CapInh)" = 0000000000000000 ]
+	[ "$(cap_field "$pid" CapAmb)" = 0000000000000000 ]
+	# CAP_SYS_ADMIN is bit 21, CAP_NET_ADMIN bit 12: both effective.
+	local eff=$((16#$(cap_field "$pid" CapEff)))
+	[ $((eff >> 21 & 1)) = 1 ] && [ $((eff >> 12 & 1)) = 1 ]
+}
+
+@test "capabilities: an unknown name is an error (config and exec --cap)" {
+	update_config '.process.capabilities.bounding += ["CAP_NO_SUCH_THING"]'
+	runtime create -b "$BUNDLE" "$CID"
+	assert_failed_cleanly
+	assert_output_contains CAP_NO_SUCH_THING
+	assert_no_state
+
+	update_config '.process.capabilities.bounding -= ["CAP_NO_SUCH_THING"]'
+	start_container
+	runtime exec --cap CAP_NO_SUCH_THING "$CID" true
+	assert_failed_cleanly
+	assert_output_contains CAP_NO_SUCH_THING
+}
