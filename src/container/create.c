@@ -363,9 +363,11 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	L->c->rootfs = strdup(L->rootfs);
 	L->c->cgroups_path =
 		cfg->linux.cgroups_path ? strdup(cfg->linux.cgroups_path) : NULL;
-	L->c->config_json = json_incref(cfg->json);
+	/* A first, small record (no config yet: status "creating") lets
+	   delete --force find the cgroup if we die before the end. */
 	if ((r = container_save(L->c, e)) < 0)
 		goto fail;
+	L->c->config_json = json_incref(cfg->json);
 	crash_point("state");
 
 	if ((r = cgroup_new(cfg->linux.cgroups_path, o->id, &L->cg, e)) < 0 ||

@@ -197,10 +197,17 @@ int container_destroy(struct container *c, struct cell_err *e)
 	_cleanup_cgroup_ struct cgroup *cg = NULL;
 	if ((c->config_json || c->cgroups_path) &&
 	    cgroup_new(c->cgroups_path, c->id, &cg, &ce) == 0) {
-		/* Whatever the init left in its cgroup (no pid namespace, or
-		   a process that escaped it) goes with the container. */
-		cg->ops->freeze(cg, false, &ce);
-		cg->ops->kill_all(cg, SIGKILL, &ce);
+		/* Whatever the init left in its cgroup (no pid namespace of
+		   its own, a process that escaped it) goes with the
+		   container.  With its own pid namespace the kernel already
+		   killed everything when the init died. */
+		bool own_pidns = cfg && cfg->linux.namespaces[OCI_NS_PID].enabled &&
+				 !cfg->linux.namespaces[OCI_NS_PID].path &&
+				 container_status(c) == STATUS_STOPPED;
+		if (!own_pidns) {
+			cg->ops->freeze(cg, false, &ce);
+			cg->ops->kill_all(cg, SIGKILL, &ce);
+		}
 		if ((r = cgroup_destroy(cg, e)) < 0)
 			return r;
 	} else if (!c->config_json) {
