@@ -158,9 +158,10 @@ static int set_ambient(uint64_t ambient, uint64_t allowed,
 		/* The kernel only lets a capability be ambient while it is
 		 * both permitted and inheritable. */
 		/* runc's own `spec` lists ambient capabilities that are not
-		 * inheritable, and runc runs it with a warning: so do we. */
+		 * inheritable, and runc runs it without a word: so do we
+		 * (--debug says it). */
 		if (err == EPERM && !(allowed & (UINT64_C(1) << cap))) {
-			log_warn("process.capabilities.ambient: %s is not raised: "
+			log_debug("process.capabilities.ambient: %s is not raised: "
 				 "it must also be in the inheritable and "
 				 "permitted sets",
 				 name);
