@@ -22,6 +22,7 @@
 #include "util/file.h"
 
 #define CACHE_MAGIC "cell-seccomp-bpf 1\n"
+#define CACHE_MAX_BYTES (4 << 20)
 
 unsigned int sec_seccomp_kernel_flags(char **flags, bool notify)
 {
@@ -83,13 +84,31 @@ static uint64_t fnv1a(const char *a, const char *b)
 /* Cache file: magic, salt line, "<kflags> <notify> <keylen>\n", the key
  * (the profile as canonical JSON), then the program.  The key is compared
  * whole: the hash only names the file. */
+/* A cached program is loaded into containers as it is: only a regular
+ * file of ours, not a symlink, writable by no one else, is believed. */
+static int cache_open_trusted(int dirfd, const char *name, size_t *size)
+{
+	_cleanup_close_ int fd = openat(dirfd, name,
+					O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
+						O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & 022) || st.st_nlink != 1 ||
+	    st.st_size <= 0 || st.st_size > CACHE_MAX_BYTES)
+		return -ENOENT;
+	*size = (size_t)st.st_size;
+	return steal_fd(&fd);
+}
+
 static int cache_read(int dirfd, const char *name, const char *salt,
 		      const char *key, struct sec_seccomp **out)
 {
-	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	struct cell_err ignored;
-	if (file_read_at(dirfd, name, 1 << 22, &buf, &len, &ignored) < 0)
+	_cleanup_close_ int fd = cache_open_trusted(dirfd, name, &len);
+	if (fd < 0)
+		return -ENOENT;
+	_cleanup_free_ char *buf = malloc(len);
+	if (!buf || read(fd, buf, len) != (ssize_t)len)
 		return -ENOENT;
 	size_t ml = strlen(CACHE_MAGIC), sl = strlen(salt), kl = strlen(key);
 	if (len < ml + sl || memcmp(buf, CACHE_MAGIC, ml) ||
@@ -156,8 +175,8 @@ int sec_seccomp_compile_cached(const struct oci_seccomp *s, const char *key,
 		open(cache_dir, O_DIRECTORY | O_PATH | O_CLOEXEC | O_NOFOLLOW);
 	struct stat st;
 	/* Only a root-owned, private directory is trusted with filters. */
-	if (dirfd < 0 || fstat(dirfd, &st) < 0 || st.st_uid != geteuid() ||
-	    (st.st_mode & 077))
+	if (dirfd < 0 || fstat(dirfd, &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & 077))
 		return sec_seccomp_compile(s, out, e);
 	if (cache_read(dirfd, name, salt, key, out) == 0)
 		return 0;

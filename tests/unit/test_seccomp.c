@@ -529,6 +529,139 @@ static void test_notify(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* ------------------------------------------ the program cache, poisoned */
+
+/* A cache entry for key "P" holding the allow-all program: what an
+ * attacker would plant.  Made by the cache itself, in dir a. */
+static char cache_a[96], cache_b[96], cache_file[64];
+static char *cache_mkdir_names[] = { "mkdir", "mkdirat", NULL };
+
+static int setup_cache(void **state)
+{
+	(void)state;
+	snprintf(cache_a, sizeof(cache_a), "/tmp/cell-test-cache-a-XXXXXX");
+	snprintf(cache_b, sizeof(cache_b), "/tmp/cell-test-cache-b-XXXXXX");
+	if (!mkdtemp(cache_a) || !mkdtemp(cache_b))
+		return -1;
+	return 0;
+}
+
+static int teardown_cache(void **state)
+{
+	(void)state;
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", cache_a, cache_b);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void plant_poison(void)
+{
+	struct oci_seccomp allow = { .default_action = OCI_SECCOMP_ALLOW };
+	struct cell_err e = { 0 };
+	struct sec_seccomp *f = NULL;
+	assert_int_equal(sec_seccomp_compile_cached(&allow, "P", cache_a, &f, &e), 0);
+	sec_seccomp_free(f);
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "cd '%s' && ls | head -1", cache_a);
+	FILE *ls = popen(cmd, "r");
+	assert_non_null(ls);
+	assert_non_null(fgets(cache_file, sizeof(cache_file), ls));
+	pclose(ls);
+	cache_file[strcspn(cache_file, "\n")] = '\0';
+	snprintf(cmd, sizeof(cmd), "cp '%s/%s' '%s/%s'", cache_a, cache_file,
+		 cache_b, cache_file);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* In a child: the profile "P" (mkdir -> EPERM) through the cache in dir
+ * b.  Exit 0 if the real program ran, 2 if the planted one did. */
+static void child_cached_profile(void)
+{
+	struct oci_seccomp_rule rule = { .names = cache_mkdir_names,
+					 .action = OCI_SECCOMP_ERRNO };
+	struct oci_seccomp s = { .default_action = OCI_SECCOMP_ALLOW,
+				 .syscalls = &rule,
+				 .n_syscalls = 1 };
+	struct cell_err e = { 0 };
+	struct sec_seccomp *f = NULL;
+	int fd = -1;
+	CHECK_OK(sec_seccomp_compile_cached(&s, "P", cache_b, &f, &e), &e);
+	CHECK_OK(sec_seccomp_load(f, &fd, &e), &e);
+	char d[160];
+	snprintf(d, sizeof(d), "%s/probe", cache_a);
+	if (mkdir(d, 0700) == 0) {
+		rmdir(d);
+		_exit(2);
+	}
+	CHECK(errno == EPERM);
+}
+
+static int cached_run(void)
+{
+	int status = wait_child(start_child(child_cached_profile));
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static void test_cache_poison(void **state)
+{
+	(void)state;
+	char path[192];
+	plant_poison();
+	snprintf(path, sizeof(path), "%s/%s", cache_b, cache_file);
+
+	/* The test can tell: a root-owned 0600 entry in a 0700 dir is used. */
+	assert_int_equal(chmod(cache_b, 0700), 0);
+	assert_int_equal(cached_run(), 2);
+
+	/* Written by someone else: ignored. */
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_int_equal(cached_run(), 0);
+	/* Group or world writable: ignored. */
+	assert_int_equal(chown(path, 0, 0), 0);
+	assert_int_equal(chmod(path, 0622), 0);
+	assert_int_equal(cached_run(), 0);
+	assert_int_equal(chmod(path, 0600), 0);
+	/* The dir open to others: ignored (and not rewritten either). */
+	assert_int_equal(chmod(cache_b, 0755), 0);
+	assert_int_equal(cached_run(), 0);
+	assert_int_equal(chmod(cache_b, 0700), 0);
+	/* The dir owned by someone else: ignored. */
+	assert_int_equal(chown(cache_b, 65534, 0), 0);
+	assert_int_equal(cached_run(), 0);
+	assert_int_equal(chown(cache_b, 0, 0), 0);
+
+	/* A symlink to the planted file, or a hard link to it: ignored. */
+	char target[192];
+	snprintf(target, sizeof(target), "%s/%s", cache_a, cache_file);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(cached_run(), 0);
+	unlink(path);
+	assert_int_equal(link(target, path), 0);
+	assert_int_equal(cached_run(), 0);
+	unlink(path);
+	/* The cache dir itself a symlink to a trusted-looking dir: ignored. */
+	char linkdir[128];
+	snprintf(linkdir, sizeof(linkdir), "%s/lnk", cache_b);
+	assert_int_equal(chmod(cache_a, 0700), 0);
+	assert_int_equal(symlink(cache_a, linkdir), 0);
+	{
+		struct oci_seccomp_rule rule = { .names = cache_mkdir_names,
+						 .action = OCI_SECCOMP_ERRNO };
+		struct oci_seccomp s = { .default_action = OCI_SECCOMP_ALLOW,
+					 .syscalls = &rule, .n_syscalls = 1 };
+		struct cell_err e = { 0 };
+		struct sec_seccomp *f = NULL;
+		assert_int_equal(sec_seccomp_compile_cached(&s, "P", linkdir, &f, &e), 0);
+		sec_seccomp_free(f);
+	}
+	/* ... and nothing was written through it either: still one file. */
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "test $(ls '%s' | wc -l) -eq 1", cache_a);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +678,8 @@ int main(void)
 		cmocka_unit_test(test_features),
 		cmocka_unit_test_setup_teardown(test_notify, setup_scratch,
 						teardown_scratch),
+		cmocka_unit_test_setup_teardown(test_cache_poison, setup_cache,
+						teardown_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
