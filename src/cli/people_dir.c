@@ -28,24 +28,6 @@ char *people_dir_path(const char *root, const char *name)
 	return asprintf(&p, "%s/%s/%s", root, PEOPLE_DIR, name) < 0 ? NULL : p;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	_cleanup_free_ char *buf = strdup(path);
-	if (!buf)
-		return -ENOMEM;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int write_file(int dirfd, const char *name, const char *text,
 		      struct cell_err *e)
 {
@@ -159,7 +141,7 @@ int people_dir_create(const char *root, const struct people_opts *o,
 	    asprintf(&state, "%s/%s", root, o->name) < 0)
 		return cell_err_msg(e, ENOMEM, "people dir");
 	/* 0711: a container's mapped root must be able to reach its rootfs */
-	int r = mkdir_p(base, 0711);
+	int r = file_mkdir_p(base, 0711);
 	if (r < 0)
 		return cell_err_sys(e, -r, "mkdir %s", base);
 	if (access(state, F_OK) == 0)

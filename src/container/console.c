@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/fd.h"
 #include "util/syscalls.h"
 
 #ifndef TIOCGPTPEER
@@ -87,27 +88,8 @@ int console_attach(int slave, struct cell_err *e)
 
 int console_send_fd(int sock, int fd, const char *name, struct cell_err *e)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof(u));
-	struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = u.buf,
-		.msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
-		if (errno != EINTR)
-			return cell_err_sys(e, errno, "console socket: send");
-	return 0;
+	ssize_t n = fd_send(sock, name, strlen(name), fd);
+	return n < 0 ? cell_err_sys(e, (int)-n, "console socket: send") : 0;
 }
 
 int console_connect(const char *path, struct cell_err *e)

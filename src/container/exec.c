@@ -92,29 +92,9 @@ static int exec_setup(struct exec_child *x, pid_t *hostpid, char **path,
 	close(x->pidfd);
 	/* setns into the mount namespace put us at its root: the
 	   container's "/", whatever our cwd was. */
-	if (p->terminal) {
-		int master = -1, slave = -1;
-		if ((r = console_open(p, false, &master, &slave, e)) < 0)
-			return r;
-		if (x->console >= 0)
-			r = console_send_fd(x->console, master, "/dev/ptmx", e);
-		else
-			r = sync_send(x->sync, SYNC_CONSOLE, 0, NULL, master, e);
-		close(master);
-		if (r == 0)
-			r = console_attach(slave, e);
-		close(slave);
-		if (r < 0)
-			return r;
-	} else if (setsid() < 0) {
-		return cell_err_sys(e, errno, "setsid");
-	}
-	if (chdir(p->cwd) < 0)
-		return cell_err_sys(e, errno, "cwd %s", p->cwd);
-	char buf[4096];
-	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
-		return cell_err_msg(e, EPERM, "cwd %s is outside the container",
-				    p->cwd);
+	if ((r = container_setup_stdio(p, false, x->console, x->sync, e)) < 0 ||
+	    (r = container_chdir(p->cwd, e)) < 0)
+		return r;
 	if ((r = container_find_exec(p->args[0], p->env, path, e)) < 0)
 		return r;
 	if (x->seccomp && !p->no_new_privileges &&

@@ -166,7 +166,30 @@ int container_exec_now(const char *path, char *const *args, char *const *env,
 	return cell_err_sys(e, errno, "exec %s", path);
 }
 
-static int chdir_checked(const char *cwd, struct cell_err *e)
+int container_setup_stdio(const struct oci_process *p, bool init,
+			  int console_sock, int sync_sock, struct cell_err *e)
+{
+	if (!p->terminal) {
+		if (setsid() < 0)
+			return cell_err_sys(e, errno, "setsid");
+		return 0;
+	}
+	int master = -1, slave = -1;
+	int r = console_open(p, init, &master, &slave, e);
+	if (r < 0)
+		return r;
+	if (console_sock >= 0)
+		r = console_send_fd(console_sock, master, "/dev/ptmx", e);
+	else
+		r = sync_send(sync_sock, SYNC_CONSOLE, 0, NULL, master, e);
+	close(master);
+	if (r == 0)
+		r = console_attach(slave, e);
+	close(slave);
+	return r;
+}
+
+int container_chdir(const char *cwd, struct cell_err *e)
 {
 	if (chdir(cwd) < 0)
 		return cell_err_sys(e, errno, "process.cwd: chdir %s", cwd);
@@ -225,33 +248,6 @@ static int write_oom_score_adj(const struct oci_process *p, struct cell_err *e)
 	if (fd < 0 || write(fd, buf, strlen(buf)) < 0)
 		return cell_err_sys(e, errno, "process.oomScoreAdj: %s", buf);
 	return 0;
-}
-
-static int setup_console(struct init_ctx *ctx, struct cell_err *e)
-{
-	const struct oci_process *p = &ctx->cfg->process;
-	if (!p->terminal) {
-		if (setsid() < 0)
-			return cell_err_sys(e, errno, "setsid");
-		return 0;
-	}
-	int master = -1, slave = -1;
-	int r = console_open(p, true, &master, &slave, e);
-	if (r < 0)
-		return r;
-	if (ctx->console >= 0)
-		r = console_send_fd(ctx->console, master, "/dev/ptmx", e);
-	else
-		r = sync_send(ctx->sync, SYNC_CONSOLE, 0, NULL, master, e);
-	close(master);
-	if (r == 0)
-		r = console_attach(slave, e);
-	close(slave);
-	if (ctx->console >= 0) {
-		close(ctx->console);
-		ctx->console = -1;
-	}
-	return r;
 }
 
 /* Mounts, createContainer hooks, pivot_root, sysctl, masked and read-only
@@ -331,9 +327,14 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 	fs_state_release(&rs);
 	if (r < 0)
 		return r;
-	if ((r = setup_console(ctx, e)) < 0)
+	r = container_setup_stdio(&cfg->process, true, ctx->console, ctx->sync, e);
+	if (ctx->console >= 0) {
+		close(ctx->console);
+		ctx->console = -1;
+	}
+	if (r < 0)
 		return r;
-	if ((r = chdir_checked(cfg->process.cwd, e)) < 0)
+	if ((r = container_chdir(cfg->process.cwd, e)) < 0)
 		return r;
 	if ((r = container_find_exec(cfg->process.args[0], cfg->process.env,
 				     exec_path, e)) < 0)

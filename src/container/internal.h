@@ -54,6 +54,17 @@ int container_load_seccomp(const struct oci_config *cfg,
 			   const char *bundle, pid_t hostpid,
 			   struct cell_err *e);
 
+/* The process's stdio: with process.terminal a pty from the container's
+ * devpts (its master to console_sock, or to the runtime over sync_sock),
+ * made the controlling tty (bound over /dev/console for the init); else a
+ * new session keeping the runtime's stdio. */
+int container_setup_stdio(const struct oci_process *p, bool init,
+			  int console_sock, int sync_sock, struct cell_err *e);
+
+/* chdir to process.cwd and prove it is inside the root: a cwd reached
+ * through a leaked fd would read "(unreachable)" (CVE-2024-21626). */
+int container_chdir(const char *cwd, struct cell_err *e);
+
 /* `--init`: pid 1 stays this fork of the runtime, runs the command as its
  * child, reaps orphans and forwards signals; returns the exit code. */
 int container_tiny_init(const char *path, char *const argv[],

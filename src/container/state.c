@@ -43,25 +43,6 @@ int container_validate_id(const char *id, struct cell_err *e)
 	return 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char buf[4096];
-	if (strlen(path) >= sizeof(buf))
-		return -ENAMETOOLONG;
-	strcpy(buf, path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static struct container *container_alloc(const char *root, const char *id)
 {
 	struct container *c = calloc(1, sizeof(*c));
@@ -80,7 +61,7 @@ static struct container *container_alloc(const char *root, const char *id)
 static int open_root(const char *root, bool create, struct cell_err *e)
 {
 	if (create) {
-		int r = mkdir_p(root, 0711);
+		int r = file_mkdir_p(root, 0711);
 		if (r < 0)
 			return cell_err_sys(e, -r, "create state root %s", root);
 	}

@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/fd.h"
+
 int sync_send(int sock, enum sync_type type, int32_t value, const char *text,
 	      int fd, struct cell_err *e)
 {
@@ -15,29 +17,8 @@ int sync_send(int sock, enum sync_type type, int32_t value, const char *text,
 		memcpy(m.text, text, n);
 		len += n + 1;
 	}
-	struct iovec iov = { .iov_base = &m, .iov_len = len };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (fd >= 0) {
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	for (;;) {
-		ssize_t r = sendmsg(sock, &mh, MSG_NOSIGNAL);
-		if (r >= 0)
-			return 0;
-		if (errno != EINTR)
-			return cell_err_sys(e, errno, "sync: send");
-	}
+	ssize_t n = fd_send(sock, &m, len, fd);
+	return n < 0 ? cell_err_sys(e, (int)-n, "sync: send") : 0;
 }
 
 int sync_recv(int sock, struct sync_msg *m, int *fd, struct cell_err *e)

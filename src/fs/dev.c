@@ -109,8 +109,9 @@ static int make_device(int rootfd, const struct oci_device *d, bool userns,
 		return parent;
 	mode_t perm = d->has_file_mode ? (d->file_mode & 07777) : 0666;
 	dev_t dev = makedev((unsigned int)d->major, (unsigned int)d->minor);
-	if (mknodat(parent, leaf, type | perm, type == S_IFIFO ? 0 : dev) < 0 &&
-	    errno != EEXIST)
+	bool made = mknodat(parent, leaf, type | perm,
+			    type == S_IFIFO ? 0 : dev) == 0;
+	if (!made && errno != EEXIST)
 		return cell_err_sys(e, errno, "mknod %s", d->path);
 
 	/* Whatever is there now must be the node we wanted before its mode
@@ -123,6 +124,11 @@ static int make_device(int rootfd, const struct oci_device *d, bool userns,
 		return cell_err_msg(e, EEXIST,
 				    "%s exists and is not the configured device",
 				    d->path);
+	/* A node that was already there is left as it is (as runc does):
+	 * it may be anything's, even the host's own node reached through a
+	 * mount, and chmod/chown would change that one. */
+	if (!made)
+		return 0;
 	/* mknod honoured the umask; the config's mode is exact. */
 	if (fchmodat(parent, leaf, perm, 0) < 0)
 		return cell_err_sys(e, errno, "chmod %s", d->path);

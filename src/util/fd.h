@@ -3,12 +3,17 @@
 #define CELL_UTIL_FD_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Close every fd >= from except those listed in keep (any order, -1
  * entries ignored).  The container's init calls this first thing: what
  * the runtime's caller left open (bats' fd 3, an engine's pipes) must not
  * stay open in a container waiting for start, nor reach it. */
 void fd_close_all_except(unsigned int from, const int *keep, size_t n);
+
+/* One sendmsg of data with fd attached (SCM_RIGHTS; fd < 0: none),
+ * retried on EINTR, never raising SIGPIPE.  Bytes sent, or -errno. */
+ssize_t fd_send(int sock, const void *data, size_t len, int fd);
 
 /* The signal state a new process should start with: nothing blocked,
  * every disposition default (the runtime blocks signals it forwards, and

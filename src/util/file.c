@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
@@ -96,5 +97,23 @@ int file_replace_at(int dirfd, const char *path, const char *data,
 		unlinkat(dirfd, tmp, 0);
 		return cell_err_sys(e, err, "rename %s", tmp);
 	}
+	return 0;
+}
+
+int file_mkdir_p(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *buf = strdup(path);
+	if (!buf)
+		return -ENOMEM;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
 	return 0;
 }

@@ -22,4 +22,7 @@ int file_write_at(int dirfd, const char *path, const char *data,
 int file_replace_at(int dirfd, const char *path, const char *data,
 		    size_t len, mode_t mode, struct cell_err *e);
 
+/* mkdir -p with mode for each level made; 0 or -errno. */
+int file_mkdir_p(const char *path, mode_t mode);
+
 #endif
