@@ -52,6 +52,17 @@ int sec_seccomp_send_notify_fd(const char *listener_path, int notify_fd,
 			       const char *state_json, const char *metadata,
 			       pid_t pid, struct cell_err *e);
 
+/* The same in two steps.  listenerPath is a path in the runtime's mount
+ * namespace: a process that will enter the container's (the init before
+ * pivot_root, an exec child before setns) connects first, while the path
+ * still means the host's, and sends on that socket after loading the
+ * filter.  connect returns the socket (close-on-exec) or -errno. */
+int sec_seccomp_listener_connect(const char *listener_path,
+				 struct cell_err *e);
+int sec_seccomp_send_notify_fd_on(int sock, int notify_fd,
+				  const char *state_json, const char *metadata,
+				  pid_t pid, struct cell_err *e);
+
 /* What `features` reports: the actions, operators and flags that work. */
 const char *const *sec_seccomp_actions(void);
 const char *const *sec_seccomp_operators(void);

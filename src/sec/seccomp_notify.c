@@ -89,15 +89,9 @@ static int send_with_fd(int sock, const char *data, size_t len, int fd)
 	return 0;
 }
 
-int sec_seccomp_send_notify_fd(const char *listener_path, int notify_fd,
-			       const char *state_json, const char *metadata,
-			       pid_t pid, struct cell_err *e)
+int sec_seccomp_listener_connect(const char *listener_path,
+				 struct cell_err *e)
 {
-	_cleanup_free_ char *msg = NULL;
-	int r = process_state_json(state_json, metadata, pid, &msg, e);
-	if (r < 0)
-		return cell_err_wrap(e, "linux.seccomp.listenerPath");
-
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(listener_path) >= sizeof(sa.sun_path))
 		return cell_err_msg(e, ENAMETOOLONG,
@@ -113,10 +107,30 @@ int sec_seccomp_send_notify_fd(const char *listener_path, int notify_fd,
 		return cell_err_sys(e, errno,
 				    "linux.seccomp.listenerPath: connect %s",
 				    listener_path);
+	return steal_fd(&sock);
+}
+
+int sec_seccomp_send_notify_fd_on(int sock, int notify_fd,
+				  const char *state_json, const char *metadata,
+				  pid_t pid, struct cell_err *e)
+{
+	_cleanup_free_ char *msg = NULL;
+	int r = process_state_json(state_json, metadata, pid, &msg, e);
+	if (r < 0)
+		return cell_err_wrap(e, "linux.seccomp.listenerPath");
 	r = send_with_fd(sock, msg, strlen(msg), notify_fd);
 	if (r < 0)
-		return cell_err_sys(e, -r,
-				    "linux.seccomp.listenerPath: send to %s",
-				    listener_path);
+		return cell_err_sys(e, -r, "linux.seccomp.listenerPath: send");
 	return 0;
+}
+
+int sec_seccomp_send_notify_fd(const char *listener_path, int notify_fd,
+			       const char *state_json, const char *metadata,
+			       pid_t pid, struct cell_err *e)
+{
+	_cleanup_close_ int sock = sec_seccomp_listener_connect(listener_path, e);
+	if (sock < 0)
+		return sock;
+	return sec_seccomp_send_notify_fd_on(sock, notify_fd, state_json,
+					     metadata, pid, e);
 }
