@@ -384,6 +384,7 @@ static void subid_range(const char *file, uint32_t *start, uint32_t *count)
 
 static int parse_userns(const char *s, struct people_opts *o)
 {
+	o->userns_given = true;
 	if (!strcmp(s, "host")) {
 		o->userns = USERNS_HOST;
 		return 0;
@@ -628,6 +629,18 @@ static int check_combination(struct people_opts *o)
 		return bad("--memory-swap: it counts memory + swap: it must be at least --memory");
 	if (o->n_publish && o->net != NET_MODE_BRIDGE)
 		return bad("--publish needs --net bridge");
+	/* Rootless: a user namespace is what lets an ordinary user make the
+	   others.  By default root inside is the caller outside (one id,
+	   no helper needed); --userns auto takes the /etc/subuid range
+	   through newuidmap. */
+	if (geteuid() != 0 && !o->userns_given) {
+		o->userns = USERNS_MAP;
+		o->userns_host = (uint32_t)getuid();
+		o->userns_host_gid = (uint32_t)getgid();
+		o->userns_count = 1;
+	}
+	if (geteuid() != 0 && o->userns == USERNS_HOST)
+		return bad("--userns host needs root: leave it out to run rootless");
 	if (o->userns != USERNS_HOST && o->net == NET_MODE_HOST)
 		return bad("--userns with --net host: a user namespace cannot mount /sys "
 			   "for the host's network; use --net none");

@@ -66,6 +66,7 @@ struct people_opts {
 	json_t *seccomp_profile; /* SECCOMP_FILE */
 
 	enum people_userns userns;
+	bool userns_given; /* --userns on the command line */
 	/* map container 0..count-1 to host uid userns_host.., gid .._gid.. */
 	uint32_t userns_host, userns_host_gid, userns_count;
 

@@ -191,7 +191,7 @@ static int launch_sync(struct launch *L, const struct create_opts *o,
 	/* v1 hierarchies: the init joins itself (cgroup_join_self); the v2
 	   node: clone3 started it there.  Only a refused CLONE_INTO_CGROUP
 	   leaves work for us. */
-	if (!in_cgroup && L->cg->ops->clone_fd(L->cg) >= 0 &&
+	if (!in_cgroup && !L->no_cgroup && L->cg->ops->clone_fd(L->cg) >= 0 &&
 	    (r = cgroup_enter(L->cg, L->pid, e)) < 0)
 		return r;
 	log_debug("create: maps and cgroup done");
@@ -256,7 +256,7 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 	}
 
 	int create = ns_flags_to_create(l);
-	int cgfd = L->cg->ops->clone_fd(L->cg);
+	int cgfd = L->no_cgroup ? -1 : L->cg->ops->clone_fd(L->cg);
 	struct cell_clone_args args = {
 		.flags = CLONE_PIDFD | (uint64_t)(create & (CLONE_NEWUSER | CLONE_NEWPID)),
 		.pidfd = (uint64_t)(uintptr_t)&L->pidfd,
@@ -266,7 +266,8 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cgfd;
 	}
-	if ((r = L->cg->ops->join_fds(L->cg, ctx->cgroup_fds,
+	if (!L->no_cgroup &&
+	    (r = L->cg->ops->join_fds(L->cg, ctx->cgroup_fds,
 				      ARRAY_SIZE(ctx->cgroup_fds),
 				      &ctx->n_cgroup_fds, e)) < 0) {
 		close(fds[1]);
@@ -370,12 +371,22 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	L->c->config_json = json_incref(cfg->json);
 	crash_point("state");
 
-	if ((r = cgroup_new(cfg->linux.cgroups_path, o->id, &L->cg, e)) < 0 ||
-	    (r = cgroup_create(L->cg, e)) < 0)
+	if ((r = cgroup_new(cfg->linux.cgroups_path, o->id, &L->cg, e)) < 0)
 		goto fail;
+	if ((r = cgroup_create(L->cg, e)) < 0) {
+		/* Rootless without a delegated cgroup: run, unlimited, and
+		   say so (a failure would leave people with nothing). */
+		if (geteuid() == 0 ||
+		    (e->errnum != EACCES && e->errnum != EPERM && e->errnum != EROFS))
+			goto fail;
+		log_warn("no cgroup: resource limits and pause are not available (%s)",
+			 e->msg);
+		cell_err_clear(e);
+		L->no_cgroup = true;
+	}
 	crash_point("cgroup");
 	log_debug("create: cgroup made");
-	if ((r = apply_resources(L->cg, cfg, e)) < 0)
+	if (!L->no_cgroup && (r = apply_resources(L->cg, cfg, e)) < 0)
 		goto fail;
 
 	if (!run_mode) {
@@ -403,7 +414,8 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	ctx.no_new_keyring = o->no_new_keyring;
 	ctx.new_userns = (ns_flags_to_create(&cfg->linux) & CLONE_NEWUSER) != 0;
 	ctx.seccomp = L->seccomp;
-	ctx.cgroup_path = L->cg->path;
+	ctx.rootless = geteuid() != 0;
+	ctx.cgroup_path = L->no_cgroup ? NULL : L->cg->path;
 
 	r = launch_clone(L, o, run_mode, &ctx, e);
 	ns_close_fds(ctx.ns_fds);

@@ -288,14 +288,20 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 	int r;
 
 	/* Until the user's process runs, no one in the container may ptrace
-	   or open /proc/<pid>/{exe,mem,fd} of this runtime copy. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	   or open /proc/<pid>/{exe,mem,fd} of this runtime copy.  Rootless,
+	   the runtime (an ordinary user) writes our id maps through
+	   /proc/<pid>, which a non-dumpable process's owner cannot open: so
+	   then only from GO on — before it nothing of the container exists
+	   and only that same user could reach us. */
+	if (!ctx->rootless)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if ((r = cgroup_join_self(ctx->cgroup_fds, ctx->n_cgroup_fds, e)) < 0)
 		return r;
 
 	if ((r = sync_expect(ctx->sync, SYNC_GO, &m, NULL, e)) < 0)
 		return r;
 	*hostpid = m.value;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
 	log_debug("init: go");
 	if ((r = setup_namespaces(ctx, e)) < 0)

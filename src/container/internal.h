@@ -23,6 +23,7 @@ struct init_ctx {
 	bool no_pivot;
 	bool no_new_keyring;
 	bool new_userns;
+	bool rootless; /* the runtime is not root (it writes our maps) */
 	struct sec_seccomp *seccomp;
 	int cgroup_fds[16]; /* v1 `tasks` files the init joins itself through */
 	const char *cgroup_path; /* its cgroup below each hierarchy's root */

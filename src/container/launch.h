@@ -18,6 +18,7 @@ struct launch {
 	int pidfd;
 	int sync;   /* parent's end */
 	int master; /* pty master when run holds the terminal, else -1 */
+	bool no_cgroup; /* rootless, nothing delegated: no limits */
 };
 
 /* Everything up to "created": state, cgroup, init waiting for start.
