@@ -1,0 +1,86 @@
+#!/usr/bin/env bats
+# Rootless: cell run by an ordinary user (uid 1000 via setpriv).  Root
+# inside is the caller outside; with no delegated cgroup cell warns and runs
+# unlimited; state lives under $XDG_RUNTIME_DIR/cell.
+
+load helpers
+
+RUID=1000
+
+setup() {
+	skip_if_runc "cell's rootless mode"
+	command -v setpriv >/dev/null || skip "no setpriv"
+	setup_bundle
+	chown -R "$RUID:$RUID" "$TEST_DIR"
+	XDG="$TEST_DIR/xdg"
+	mkdir -p "$XDG"
+	chown "$RUID:$RUID" "$XDG"
+	rm "$BUNDLE/config.json"
+}
+
+teardown() {
+	as_user "$RUNTIME" list -q 2>/dev/null | while read -r id; do
+		as_user "$RUNTIME" delete --force "$id" >/dev/null 2>&1
+	done
+	teardown_bundle
+}
+
+as_user() {
+	setpriv --reuid "$RUID" --regid "$RUID" --clear-groups \
+		env HOME="$TEST_DIR" XDG_RUNTIME_DIR="$XDG" "$@"
+}
+
+@test "rootless: spec --rootless runs as the caller mapped to root" {
+	(cd "$BUNDLE" && as_user "$RUNTIME" spec --rootless)
+	update_config '.process.terminal = false
+		| .process.args = ["sh", "-c", "id -u; cat /proc/self/uid_map"]'
+	chown "$RUID:$RUID" "$BUNDLE/config.json"
+	run as_user "$RUNTIME" run -b "$BUNDLE" "$CID"
+	[ "$status" -eq 0 ] || fail "status $status: $output"
+	assert_output_contains "warning: no cgroup"
+	printf '%s\n' "$output" | grep -qx 0
+	printf '%s\n' "$output" | grep -Eq '^ +0 +1000 +1$'
+	# state was under XDG_RUNTIME_DIR, and is gone
+	[ -d "$XDG/cell" ]
+	[ -z "$(ls -A "$XDG/cell" | grep -v '^\.')" ]
+}
+
+@test "rootless: the init runs as the caller's uid on the host" {
+	(cd "$BUNDLE" && as_user "$RUNTIME" spec --rootless)
+	update_config '.process.terminal = false | .process.args = ["sleep", "100"]'
+	chown "$RUID:$RUID" "$BUNDLE/config.json"
+	as_user "$RUNTIME" run -d -b "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1
+	local pid
+	pid="$(as_user "$RUNTIME" state "$CID" | jq -r .pid)"
+	[ "$pid" -gt 0 ]
+	[ "$(awk '/^Uid:/ {print $2}' /proc/$pid/status)" = "$RUID" ]
+	[ "$(readlink /proc/$pid/ns/user)" != "$(readlink /proc/self/ns/user)" ]
+	run as_user "$RUNTIME" delete --force "$CID"
+	[ "$status" -eq 0 ]
+	wait_pid_gone "$pid"
+}
+
+@test "rootless: the people's run needs nothing but the command" {
+	run as_user "$RUNTIME" run -- sh -c 'id -u; cat /proc/self/uid_map; hostname'
+	[ "$status" -eq 0 ] || fail "status $status: $output"
+	printf '%s\n' "$output" | grep -qx 0
+	printf '%s\n' "$output" | grep -Eq '^ +0 +1000 +1$'
+}
+
+@test "rootless: --userns host is refused with a clear message" {
+	run as_user "$RUNTIME" run --userns host -- true
+	[ "$status" -ne 0 ]
+	assert_output_contains "--userns host needs root"
+}
+
+@test "rootless: a config asking for another user's ids fails cleanly" {
+	(cd "$BUNDLE" && as_user "$RUNTIME" spec --rootless)
+	update_config '.process.terminal = false | .process.args = ["true"]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 1}]'
+	chown "$RUID:$RUID" "$BUNDLE/config.json"
+	run as_user "$RUNTIME" run -b "$BUNDLE" "$CID"
+	[ "$status" -ne 0 ]
+	[ "$status" -lt 128 ]
+	assert_output_contains "linux.uidMappings"
+	[ -z "$(ls -A "$XDG/cell" 2>/dev/null | grep -v '^\.')" ]
+}
