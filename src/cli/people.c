@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli/people.h"
+#include "cli/people_image.h"
 #include "cli/people_opts.h"
 #include "container/container.h"
 #include "util/cleanup.h"
@@ -47,6 +48,16 @@ static int setup_network(pid_t pid, int state_dirfd, void *data,
 	if (r < 0 || !res.ip[0])
 		return r;
 	return people_hosts_update(n->dir, n->o, res.ip, e);
+}
+
+/* The people dir goes; with --image, this process's overlay on its
+ * rootfs first (people_dir_remove never crosses a mount). */
+static int remove_dir(const struct people_opts *o, const char *dir,
+		      struct cell_err *e)
+{
+	if (o->image)
+		people_image_unmount(dir);
+	return people_dir_remove(dir, e);
 }
 
 /* The exit status when cell itself failed: docker's 125/126/127. */
@@ -129,7 +140,7 @@ __attribute__((noreturn)) static void monitor(const struct cli_globals *g,
 	record_exit(dir, code);
 	if (o->rm) {
 		container_delete(g->root, o->name, true, &e);
-		people_dir_remove(dir, &e);
+		remove_dir(o, dir, &e);
 	}
 	_exit(code);
 }
@@ -172,7 +183,7 @@ static int run_detached(const struct cli_globals *g, struct people_opts *o,
 	log_error("run %s: %s", o->name, msg ? msg + 1 : "the monitor died");
 	struct cell_err ignored;
 	container_delete(g->root, o->name, true, &ignored);
-	people_dir_remove(dir, &ignored);
+	remove_dir(o, dir, &ignored);
 	struct cell_err e = { .errnum = atoi(buf) };
 	snprintf(e.msg, sizeof(e.msg), "%s", msg ? msg + 1 : "");
 	return failure_status(&e);
@@ -189,15 +200,25 @@ int people_run(const struct cli_globals *g, int argc, char **argv)
 	int code = PEOPLE_EXIT_ERROR;
 	_cleanup_free_ char *dir = NULL;
 	json_t *cfg = NULL;
+	struct people_image img = { 0 };
+	if (o.image && people_image_prepare(g->root, &o, &img, &e) < 0) {
+		log_error("run %s: image %s", o.name, e.msg);
+		goto out;
+	}
 	if (o.net == NET_MODE_BRIDGE && net_gc(g->root, &e) < 0)
 		log_warn("run: network cleanup: %s", e.msg);
 	if (people_dir_create(g->root, &o, &dir, &e) < 0) {
 		log_error("run %s: %s", o.name, e.msg);
 		goto out;
 	}
+	if (o.image && people_image_mount(&img, dir, &o, &e) < 0) {
+		log_error("run %s: image %s", o.name, e.msg);
+		people_dir_remove(dir, &e);
+		goto out;
+	}
 	if (people_config_build(&o, dir, &cfg, &e) < 0) {
 		log_error("run %s: %s", o.name, e.msg);
-		people_dir_remove(dir, &e);
+		remove_dir(&o, dir, &e);
 		goto out;
 	}
 	struct net_ctx nc = { .o = &o, .root = g->root, .dir = dir };
@@ -216,7 +237,7 @@ int people_run(const struct cli_globals *g, int argc, char **argv)
 	}
 	if (!o.interactive && redirect_stdin_null() < 0) {
 		log_error("run %s: /dev/null: %s", o.name, strerror(errno));
-		people_dir_remove(dir, &e);
+		remove_dir(&o, dir, &e);
 		goto out;
 	}
 	if (container_run(&co, &code, &e) < 0) {
@@ -224,13 +245,14 @@ int people_run(const struct cli_globals *g, int argc, char **argv)
 		code = failure_status(&e);
 		struct cell_err ignored;
 		container_delete(g->root, o.name, true, &ignored);
-		people_dir_remove(dir, &ignored);
+		remove_dir(&o, dir, &ignored);
 		goto out;
 	}
-	if (!o.keep && people_dir_remove(dir, &e) < 0)
+	if (!o.keep && remove_dir(&o, dir, &e) < 0)
 		log_warn("run %s: %s", o.name, e.msg);
 out:
 	json_decref(cfg);
 	people_opts_free(&o);
+	people_image_free(&img);
 	return code;
 }

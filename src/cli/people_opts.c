@@ -617,8 +617,6 @@ static int check_combination(struct people_opts *o)
 {
 	if (o->rootfs && o->image)
 		return bad("--rootfs and --image: choose one");
-	if (o->image)
-		return bad("--image: not available yet; use --rootfs DIR or the default root");
 	if (o->detach && o->tty)
 		return bad("-t with -d: a detached container has no terminal to attach to");
 	if (o->keep && o->rm)
@@ -644,7 +642,8 @@ static int check_combination(struct people_opts *o)
 	if (o->userns != USERNS_HOST && o->net == NET_MODE_HOST)
 		return bad("--userns with --net host: a user namespace cannot mount /sys "
 			   "for the host's network; use --net none");
-	if (!o->cmd || !o->cmd[0])
+	/* with --image, the image's Entrypoint and Cmd may be the command */
+	if (!o->image && (!o->cmd || !o->cmd[0]))
 		return bad("no command after --");
 	if (!o->name) {
 		unsigned char rnd[4];
