@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The cost of the CVE-2019-5736 protection (src/sec/exe.c): `cell run` of
-# /bin/true with the protection (the runtime re-execs itself from a sealed
-# memfd copy) and without it, interleaved, N runs each.
+# The cost of the CVE-2019-5736 protection (src/sec/exec.c): `cell run` of
+# /bin/true with the protection (the container's process is exec'd through
+# an 800-byte static trampoline run from a sealed memfd) and without it
+# (a plain execve), interleaved, N runs each.
 #
 #   bench/exe_protection.sh                  # N=200, CELL=build/cell
 #   N=50 CELL=build-x/cell bench/exe_protection.sh
 #
-# "without" sets CELL_TEST_NO_EXE_PROTECTION=1, which only a build with
+# "without" sets CELL_TEST_NO_EXEC_TRAMPOLINE=1, which only a build with
 # -Dtest_hooks=true honours (the default build/ dir has it); a release
 # build cannot turn the protection off.
 #
@@ -68,7 +69,7 @@ time_cmd() {
 
 for i in $(seq 1 "$N"); do
 	time_cmd "$WORK/with" "$CELL" --root "$ROOT" run -b "$BUNDLE" "w$i"
-	time_cmd "$WORK/without" env CELL_TEST_NO_EXE_PROTECTION=1 \
+	time_cmd "$WORK/without" env CELL_TEST_NO_EXEC_TRAMPOLINE=1 \
 		"$CELL" --root "$ROOT" run -b "$BUNDLE" "o$i"
 done
 # `env` adds one exec to "without"; time it alone and take it off.

@@ -300,7 +300,8 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 int container_launch(const struct create_opts *o, bool run_mode,
 		     struct launch *L, struct cell_err *e)
 {
-	struct init_ctx ctx = { .start_listen = -1, .console = -1 };
+	struct init_ctx ctx = { .start_listen = -1, .console = -1,
+				.trampoline = -1 };
 	_cleanup_close_ int start_listen = -1;
 	_cleanup_close_ int console = -1;
 	int r;
@@ -415,9 +416,15 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	ctx.new_userns = (ns_flags_to_create(&cfg->linux) & CLONE_NEWUSER) != 0;
 	ctx.seccomp = L->seccomp;
 	ctx.rootless = geteuid() != 0;
+	if ((ctx.trampoline = container_trampoline(e)) < -1) {
+		r = ctx.trampoline;
+		goto fail;
+	}
 	ctx.cgroup_path = L->no_cgroup ? NULL : L->cg->path;
 
 	r = launch_clone(L, o, run_mode, &ctx, e);
+	if (ctx.trampoline >= 0)
+		close(ctx.trampoline);
 	ns_close_fds(ctx.ns_fds);
 	if (r < 0)
 		goto fail;

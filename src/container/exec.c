@@ -59,6 +59,7 @@ struct exec_child {
 	int preserve_fds;
 	int cgroup_fds[16];
 	size_t n_cgroup_fds;
+	int trampoline;
 };
 
 /* The namespaces of pid that differ from ours: setns refuses to "join"
@@ -114,11 +115,12 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	signals_reset();
 	cell_err_clear(&e);
-	int keep[4 + 16], n = 0;
+	int keep[5 + 16], n = 0;
 	keep[n++] = x->sync;
 	keep[n++] = x->pidfd;
 	keep[n++] = x->console;
 	keep[n++] = log_fd();
+	keep[n++] = x->trampoline;
 	for (size_t i = 0; i < x->n_cgroup_fds; i++)
 		keep[n++] = x->cgroup_fds[i];
 	fd_close_all_except(3 + (unsigned)x->preserve_fds, keep, (size_t)n);
@@ -133,7 +135,8 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
 		r = container_load_seccomp(x->cfg, x->seccomp, x->id, x->bundle,
 					   hostpid, &e);
 	if (r == 0)
-		container_exec_now(path, x->proc->args, x->proc->env,
+		container_exec_now(x->trampoline, path, x->proc->args,
+				   x->proc->env,
 				   x->preserve_fds, &e);
 	sync_send_error(x->sync, &e);
 	_exit(127);
@@ -148,7 +151,7 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	struct oci_process proc;
 	const struct oci_config *cfg;
 	_cleanup_close_ int pidfd = -1, console = -1, sync = -1, child_pidfd = -1;
-	_cleanup_close_ int master = -1, self_pidns = -1;
+	_cleanup_close_ int master = -1, self_pidns = -1, trampoline = -1;
 	bool have_proc = false;
 	int fds[2] = { -1, -1 };
 	int r;
@@ -186,6 +189,10 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 		r = console;
 		goto out;
 	}
+	if ((trampoline = container_trampoline(e)) < -1) {
+		r = trampoline;
+		goto out;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0) {
 		r = cell_err_sys(e, errno, "socketpair");
 		goto out;
@@ -210,6 +217,7 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 		.sync = fds[1],
 		.console = console,
 		.preserve_fds = o->preserve_fds,
+		.trampoline = trampoline,
 	};
 	int cgfd = cg->ops->clone_fd(cg);
 	struct cell_clone_args args = {

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sec/sec.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/syscalls.h"
@@ -34,7 +35,7 @@ static long now_ms(void)
 }
 
 static int run_one(const struct oci_hook *h, const char *state_json,
-		   struct cell_err *e)
+		   int trampoline, struct cell_err *e)
 {
 	int in[2];
 	if (pipe2(in, O_CLOEXEC) < 0)
@@ -57,8 +58,9 @@ static int run_one(const struct oci_hook *h, const char *state_json,
 		dup2(STDERR_FILENO, STDOUT_FILENO);
 		sys_close_range(3, ~0U, 0);
 		signal(SIGPIPE, SIG_DFL);
-		execve(h->path, h->args ? h->args : argv0,
-		       h->env ? h->env : empty);
+		struct cell_err ignored;
+		sec_execve(trampoline, h->path, h->args ? h->args : argv0,
+			   h->env ? h->env : empty, &ignored);
 		_exit(127);
 	}
 	close(in[0]);
@@ -113,14 +115,15 @@ static int run_one(const struct oci_hook *h, const char *state_json,
 	return 0;
 }
 
-int hooks_run(const struct oci_config *c, enum oci_hook_kind kind,
-	      const char *state_json, bool keep_going, struct cell_err *e)
+static int run_list(const struct oci_config *c, enum oci_hook_kind kind,
+		    const char *state_json, bool keep_going, int trampoline,
+		    struct cell_err *e)
 {
 	const struct oci_hook_list *l = &c->hooks[kind];
 	int first = 0;
 	for (size_t i = 0; i < l->n; i++) {
 		struct cell_err he;
-		int r = run_one(&l->hooks[i], state_json, &he);
+		int r = run_one(&l->hooks[i], state_json, trampoline, &he);
 		if (r == 0)
 			continue;
 		if (!keep_going) {
@@ -132,4 +135,17 @@ int hooks_run(const struct oci_config *c, enum oci_hook_kind kind,
 			first = r;
 	}
 	return 0;
+}
+
+int hooks_run(const struct oci_config *c, enum oci_hook_kind kind,
+	      const char *state_json, bool keep_going, struct cell_err *e)
+{
+	return run_list(c, kind, state_json, keep_going, -1, e);
+}
+
+int hooks_run_in_container(const struct oci_config *c,
+			   enum oci_hook_kind kind, const char *state_json,
+			   int trampoline, struct cell_err *e)
+{
+	return run_list(c, kind, state_json, false, trampoline, e);
 }

@@ -14,6 +14,12 @@
 int hooks_run(const struct oci_config *c, enum oci_hook_kind kind,
 	      const char *state_json, bool keep_going, struct cell_err *e);
 
+/* The same for startContainer hooks, whose path the container controls:
+ * they are exec'd through the trampoline (see sec/exec.c). */
+int hooks_run_in_container(const struct oci_config *c,
+			   enum oci_hook_kind kind, const char *state_json,
+			   int trampoline, struct cell_err *e);
+
 const char *hooks_kind_name(enum oci_hook_kind kind);
 
 #endif

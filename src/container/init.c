@@ -156,14 +156,23 @@ int container_compile_seccomp(const struct oci_config *cfg, const char *root,
 	return r < 0 ? cell_err_wrap(e, "config.json") : 0;
 }
 
-int container_exec_now(const char *path, char *const *args, char *const *env,
-		       int preserve_fds, struct cell_err *e)
+int container_trampoline(struct cell_err *e)
+{
+#ifdef CELL_TEST_HOOKS
+	const char *off = getenv("CELL_TEST_NO_EXEC_TRAMPOLINE");
+	if (off && !strcmp(off, "1"))
+		return -1;
+#endif
+	return sec_trampoline_open(e);
+}
+
+int container_exec_now(int trampoline, const char *path, char *const *args,
+		       char *const *env, int preserve_fds, struct cell_err *e)
 {
 	/* No fd of the runtime may reach the container (CVE-2024-21626):
 	   everything past stdio and the preserved fds closes on exec. */
 	sys_close_range(3 + (unsigned)preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-	execve(path, args, env);
-	return cell_err_sys(e, errno, "exec %s", path);
+	return sec_execve(trampoline, path, args, env, e);
 }
 
 int container_setup_stdio(const struct oci_process *p, bool init,
@@ -401,11 +410,12 @@ void container_init(struct init_ctx *ctx)
 	signals_reset();
 	cell_err_clear(&e);
 
-	int keep[8 + OCI_NS_COUNT + 16], n = 0;
+	int keep[9 + OCI_NS_COUNT + 16], n = 0;
 	keep[n++] = ctx->sync;
 	keep[n++] = ctx->start_listen;
 	keep[n++] = ctx->console;
 	keep[n++] = log_fd();
+	keep[n++] = ctx->trampoline;
 	for (int t = 0; t < OCI_NS_COUNT; t++)
 		keep[n++] = ctx->ns_fds[t];
 	for (size_t i = 0; i < ctx->n_cgroup_fds; i++)
@@ -432,7 +442,8 @@ void container_init(struct init_ctx *ctx)
 	if (cfg->hooks[OCI_HOOK_START_CONTAINER].n) {
 		_cleanup_free_ char *st = container_hook_state(
 			cfg, ctx->id, "created", hostpid, ctx->bundle);
-		r = hooks_run(cfg, OCI_HOOK_START_CONTAINER, st, false, &e);
+		r = hooks_run_in_container(cfg, OCI_HOOK_START_CONTAINER, st,
+					   ctx->trampoline, &e);
 	}
 	log_debug("init: start received");
 	if (r == 0 && ctx->seccomp && cfg->process.no_new_privileges)
@@ -445,11 +456,12 @@ void container_init(struct init_ctx *ctx)
 		if (report >= 0)
 			close(report);
 		close(ctx->sync);
-		_exit(container_tiny_init(exec_path, cfg->process.args,
+		_exit(container_tiny_init(ctx->trampoline, exec_path,
+					  cfg->process.args,
 					  cfg->process.env));
 	}
 	if (r == 0)
-		container_exec_now(exec_path, cfg->process.args,
+		container_exec_now(ctx->trampoline, exec_path, cfg->process.args,
 				   cfg->process.env, ctx->preserve_fds, &e);
 	/* Still here: the hook or execve failed.  Tell whoever started us. */
 	if (report >= 0) {

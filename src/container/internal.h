@@ -24,6 +24,7 @@ struct init_ctx {
 	bool no_new_keyring;
 	bool new_userns;
 	bool rootless; /* the runtime is not root (it writes our maps) */
+	int trampoline; /* sealed memfd: every exec into the container */
 	struct sec_seccomp *seccomp;
 	int cgroup_fds[16]; /* v1 `tasks` files the init joins itself through */
 	const char *cgroup_path; /* its cgroup below each hierarchy's root */
@@ -68,8 +69,8 @@ int container_chdir(const char *cwd, struct cell_err *e);
 
 /* `--init`: pid 1 stays this fork of the runtime, runs the command as its
  * child, reaps orphans and forwards signals; returns the exit code. */
-int container_tiny_init(const char *path, char *const argv[],
-			char *const envp[]);
+int container_tiny_init(int trampoline, const char *path,
+			char *const argv[], char *const envp[]);
 
 /* Compile linux.seccomp through the program cache under the state root. */
 int container_compile_seccomp(const struct oci_config *cfg, const char *root,
@@ -77,7 +78,11 @@ int container_compile_seccomp(const struct oci_config *cfg, const char *root,
 
 /* Mark every fd past stdio and the preserved ones close-on-exec and
  * execve.  Returns only on failure. */
-int container_exec_now(const char *path, char *const *args, char *const *env,
-		       int preserve_fds, struct cell_err *e);
+int container_exec_now(int trampoline, const char *path, char *const *args,
+		       char *const *env, int preserve_fds, struct cell_err *e);
+
+/* The exec trampoline for this create/exec (-1 in test builds that turn it
+ * off with CELL_TEST_NO_EXEC_TRAMPOLINE=1, to measure what it costs). */
+int container_trampoline(struct cell_err *e);
 
 #endif

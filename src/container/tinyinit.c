@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "container/internal.h"
+#include "sec/sec.h"
 
 static void ignore_handler(int sig)
 {
@@ -28,8 +29,8 @@ static int status_code(int status)
 	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-int container_tiny_init(const char *path, char *const argv[],
-			char *const envp[])
+int container_tiny_init(int trampoline, const char *path,
+			char *const argv[], char *const envp[])
 {
 	sigset_t all, old;
 	sigfillset(&all);
@@ -55,8 +56,9 @@ int container_tiny_init(const char *path, char *const argv[],
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		execve(path, argv, envp);
-		_exit(errno == ENOENT ? 127 : 126);
+		struct cell_err e;
+		sec_execve(trampoline, path, argv, envp, &e);
+		_exit(e.errnum == ENOENT ? 127 : 126);
 	}
 
 	for (;;) {

@@ -249,7 +249,7 @@ int oci_config_load(const char *bundle, struct oci_config **out,
 	if (asprintf(&path, "%s/config.json", bundle ? bundle : ".") < 0)
 		return cell_err_msg(e, ENOMEM, "config.json: out of memory");
 	/* file_read_at says "open <path>: <strerror>". */
-	int r = file_read_at(AT_FDCWD, path, CONFIG_MAX_BYTES, &text, &len, e);
+	int r = file_read_regular(path, CONFIG_MAX_BYTES, &text, &len, e);
 	if (r < 0)
 		return cell_err_wrap(e, "config.json");
 	if (memchr(text, '\0', len))

@@ -69,18 +69,13 @@ const char *const *sec_seccomp_operators(void);
 const char *const *sec_seccomp_flags(void);
 const char *const *sec_seccomp_archs(void);
 
-/* CVE-2019-5736: the runtime's forks that enter a container must not run
- * from the host's binary, or a "#!/proc/self/exe" entrypoint lets the
- * container reopen that file for writing.  sec_exe_protect() re-execs the
- * process (same argv, same environment) from a sealed memfd copy of
- * itself; it returns 0 without doing anything when /proc/self/exe already
- * is one, and does not return on success.  Call it first thing in the
- * verbs that fork the runtime into a container: create, run, exec. */
-int sec_exe_protect(char **argv, struct cell_err *e);
-/* /proc/self/exe is a memfd with the write/grow/shrink/seal seals. */
-bool sec_exe_is_sealed(void);
-/* A sealed, executable memfd copy of /proc/self/exe into *fd. */
-int sec_exe_copy_sealed(int *fd, struct cell_err *e);
+/* The exec trampoline (CVE-2019-5736; see exec.c).  sec_trampoline_open
+ * returns a sealed, close-on-exec memfd holding it (or -errno);
+ * sec_execve runs `path` through it (trampoline < 0: a plain execve) and
+ * returns only on failure. */
+int sec_trampoline_open(struct cell_err *e);
+int sec_execve(int trampoline, const char *path, char *const argv[],
+	       char *const envp[], struct cell_err *e);
 
 /* Every capability this kernel knows, as names (for `features`). */
 const char *const *sec_known_caps(void);

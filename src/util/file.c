@@ -16,6 +16,27 @@ int file_read_at(int dirfd, const char *path, size_t max, char **out,
 	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cell_err_sys(e, errno, "open %s", path);
+	return file_read_fd(fd, path, max, out, len, e);
+}
+
+int file_read_regular(const char *path, size_t max, char **out, size_t *len,
+		      struct cell_err *e)
+{
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return cell_err_sys(e, errno, "open %s", path);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return cell_err_sys(e, errno, "stat %s", path);
+	if (!S_ISREG(st.st_mode))
+		return cell_err_msg(e, EINVAL, "%s is not a regular file", path);
+	return file_read_fd(fd, path, max, out, len, e);
+}
+
+int file_read_fd(int fd, const char *path, size_t max, char **out,
+		 size_t *len, struct cell_err *e)
+{
 	if (max == 0)
 		max = 64u << 20;
 

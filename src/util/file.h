@@ -12,6 +12,15 @@
 int file_read_at(int dirfd, const char *path, size_t max, char **out,
 		 size_t *len, struct cell_err *e);
 
+/* The same from an open fd (path names it in errors). */
+int file_read_fd(int fd, const char *path, size_t max, char **out,
+		 size_t *len, struct cell_err *e);
+
+/* Read a file that must be a regular one (not a FIFO, device or
+ * directory): for files the caller does not trust, like config.json. */
+int file_read_regular(const char *path, size_t max, char **out, size_t *len,
+		      struct cell_err *e);
+
 /* Write `data` to an existing file (O_WRONLY|O_TRUNC, no create): the way
  * cgroup and procfs files take values. */
 int file_write_at(int dirfd, const char *path, const char *data,

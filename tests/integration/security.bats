@@ -52,7 +52,9 @@ setup_exe_attack() {
 		log() { echo "$*" >>/out/log; }
 		pid=
 		n=0
-		while [ -z "$pid" ] && [ $n -lt 1000 ]; do
+		# a few seconds: long enough to catch a victim that lives
+		end=$(($(date +%s) + 4))
+		while [ -z "$pid" ] && [ "$(date +%s)" -lt $end ]; do
 			for d in /proc/[0-9]*; do
 				case "$(tr '\0' ' ' <$d/cmdline 2>/dev/null)" in
 				"/proc/self/exe /entry.sh"*) pid=${d#/proc/} ;;
@@ -102,8 +104,27 @@ assert_runtime_intact() {
 	[ "$(sha256sum "$RUNTIME" | cut -d' ' -f1)" = "$(cat "$TEST_DIR/runtime.sha256")" ] ||
 		fail "the host's runtime binary was overwritten by the container"
 	! grep -q WROTE "$OUT/log"
-	# The attack really ran: it found the process and opened its exe.
-	grep -q '^victim .* exe /memfd:' "$OUT/log"
+	# The attack ran: either no process ever ran the host's binary (the
+	# exec trampoline ran instead and exited), or the one it found is a
+	# sealed memfd.
+	grep -qE '^(no victim|victim .* exe /memfd:)' "$OUT/log"
+}
+
+# The same attack against a test build with the trampoline turned off must
+# succeed: proof that the attack is real and the test would catch it.
+assert_runtime_overwritten() {
+	wait_for_file "$OUT/done" 200 || true
+	echo "attack log:"
+	cat "$OUT/log" || true
+	grep -q WROTE "$OUT/log" ||
+		fail "the unprotected runtime was not overwritten: the attack does not work"
+	[ "$(sha256sum "$RUNTIME" | cut -d' ' -f1)" != "$(cat "$TEST_DIR/runtime.sha256")" ]
+}
+
+require_test_hooks() {
+	CELL_TEST_NO_EXEC_TRAMPOLINE=1 "$RUNTIME" --version >/dev/null
+	strings "$RUNTIME" | grep -q CELL_TEST_NO_EXEC_TRAMPOLINE ||
+		skip "a build without test hooks cannot turn the protection off"
 }
 
 @test "CVE-2019-5736: an entrypoint '#!/proc/self/exe' cannot overwrite the runtime (init)" {
@@ -119,6 +140,21 @@ assert_runtime_intact() {
 	runtime_detached start "$CID"
 	[ "$status" -eq 0 ] || fail "start: $output"
 	assert_runtime_intact
+}
+
+@test "CVE-2019-5736 control: without the trampoline the same attack overwrites the runtime" {
+	skip_if_runc
+	use_runtime_copy
+	require_test_hooks
+	export CELL_TEST_NO_EXEC_TRAMPOLINE=1
+	setup_exe_attack
+	set_args /entry.sh
+	remove_namespace pid
+	create_container
+	runtime_detached exec -d "$CID" /attack.sh
+	[ "$status" -eq 0 ] || fail "exec attacker: $output"
+	runtime_detached start "$CID"
+	assert_runtime_overwritten
 }
 
 @test "CVE-2019-5736: 'cell exec' of a '#!/proc/self/exe' script cannot overwrite the runtime" {
