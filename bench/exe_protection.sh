@@ -32,14 +32,14 @@ command -v jq >/dev/null || die "no jq (apt-get install jq)"
 WORK="$(mktemp -d /tmp/cell-bench-exe.XXXXXX)"
 chmod 755 "$WORK"
 BUNDLE="$WORK/bundle"
-ROOT="$WORK/root"
+ROOT="$(mktemp -d /run/cell-bench-exe.XXXXXX)"
 
 cleanup() {
 	local id
 	for id in $("$CELL" --root "$ROOT" list -q 2>/dev/null); do
 		"$CELL" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 || true
 	done
-	rm -rf "$WORK"
+	rm -rf "$WORK" "$ROOT"
 }
 trap cleanup EXIT
 
