@@ -301,7 +301,7 @@ int container_launch(const struct create_opts *o, bool run_mode,
 		     struct launch *L, struct cell_err *e)
 {
 	struct init_ctx ctx = { .start_listen = -1, .console = -1,
-				.trampoline = -1 };
+				.trampoline = -1, .listener = -1 };
 	_cleanup_close_ int start_listen = -1;
 	_cleanup_close_ int console = -1;
 	int r;
@@ -422,9 +422,22 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	}
 	ctx.cgroup_path = L->no_cgroup ? NULL : L->cg->path;
 
+	/* The seccomp agent's socket is a path on the host: connect here,
+	   the init sends its notify fd on it from inside. */
+	const struct oci_seccomp *sc = cfg->linux.seccomp;
+	if (sc && sc->listener_path &&
+	    (ctx.listener = sec_seccomp_listener_connect(sc->listener_path, e)) < 0) {
+		r = ctx.listener;
+		if (ctx.trampoline >= 0)
+			close(ctx.trampoline);
+		cell_err_wrap(e, "config.json: linux.seccomp.listenerPath");
+		goto fail;
+	}
 	r = launch_clone(L, o, run_mode, &ctx, e);
 	if (ctx.trampoline >= 0)
 		close(ctx.trampoline);
+	if (ctx.listener >= 0)
+		close(ctx.listener);
 	ns_close_fds(ctx.ns_fds);
 	if (r < 0)
 		goto fail;

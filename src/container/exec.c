@@ -60,6 +60,7 @@ struct exec_child {
 	int cgroup_fds[16];
 	size_t n_cgroup_fds;
 	int trampoline;
+	int listener;
 };
 
 /* The namespaces of pid that differ from ours: setns refuses to "join"
@@ -99,7 +100,8 @@ static int exec_setup(struct exec_child *x, pid_t *hostpid, char **path,
 	if ((r = container_find_exec(p->args[0], p->env, path, e)) < 0)
 		return r;
 	if (x->seccomp && !p->no_new_privileges &&
-	    (r = container_load_seccomp(x->cfg, x->seccomp, x->id, x->bundle,
+	    (r = container_load_seccomp(x->cfg, x->seccomp, x->listener, x->id,
+					x->bundle,
 					*hostpid, e)) < 0)
 		return r;
 	return container_confine(p, e);
@@ -115,12 +117,13 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	signals_reset();
 	cell_err_clear(&e);
-	int keep[5 + 16], n = 0;
+	int keep[6 + 16], n = 0;
 	keep[n++] = x->sync;
 	keep[n++] = x->pidfd;
 	keep[n++] = x->console;
 	keep[n++] = log_fd();
 	keep[n++] = x->trampoline;
+	keep[n++] = x->listener;
 	for (size_t i = 0; i < x->n_cgroup_fds; i++)
 		keep[n++] = x->cgroup_fds[i];
 	fd_close_all_except(3 + (unsigned)x->preserve_fds, keep, (size_t)n);
@@ -132,7 +135,8 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
 		r = sync_send(x->sync, SYNC_READY, 0, NULL, -1, &e);
 	}
 	if (r == 0 && x->seccomp && x->proc->no_new_privileges)
-		r = container_load_seccomp(x->cfg, x->seccomp, x->id, x->bundle,
+		r = container_load_seccomp(x->cfg, x->seccomp, x->listener, x->id,
+					   x->bundle,
 					   hostpid, &e);
 	if (r == 0)
 		container_exec_now(x->trampoline, path, x->proc->args,
@@ -152,6 +156,7 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	const struct oci_config *cfg;
 	_cleanup_close_ int pidfd = -1, console = -1, sync = -1, child_pidfd = -1;
 	_cleanup_close_ int master = -1, self_pidns = -1, trampoline = -1;
+	_cleanup_close_ int listener = -1;
 	bool have_proc = false;
 	int fds[2] = { -1, -1 };
 	int r;
@@ -193,6 +198,12 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 		r = trampoline;
 		goto out;
 	}
+	if (cfg->linux.seccomp && cfg->linux.seccomp->listener_path &&
+	    (listener = sec_seccomp_listener_connect(
+		     cfg->linux.seccomp->listener_path, e)) < 0) {
+		r = listener;
+		goto out;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0) {
 		r = cell_err_sys(e, errno, "socketpair");
 		goto out;
@@ -218,6 +229,7 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 		.console = console,
 		.preserve_fds = o->preserve_fds,
 		.trampoline = trampoline,
+		.listener = listener,
 	};
 	int cgfd = cg->ops->clone_fd(cg);
 	struct cell_clone_args args = {

@@ -121,7 +121,7 @@ int container_confine(const struct oci_process *p, struct cell_err *e)
 }
 
 int container_load_seccomp(const struct oci_config *cfg,
-			   struct sec_seccomp *sc, const char *id,
+			   struct sec_seccomp *sc, int listener, const char *id,
 			   const char *bundle, pid_t hostpid,
 			   struct cell_err *e)
 {
@@ -131,10 +131,13 @@ int container_load_seccomp(const struct oci_config *cfg,
 		return r;
 	_cleanup_free_ char *st =
 		container_hook_state(cfg, id, "creating", hostpid, bundle);
-	r = sec_seccomp_send_notify_fd(cfg->linux.seccomp->listener_path,
-				       notify, st,
-				       cfg->linux.seccomp->listener_metadata,
-				       hostpid, e);
+	if (listener < 0)
+		r = cell_err_msg(e, EINVAL,
+				 "linux.seccomp: a notify rule needs listenerPath");
+	else
+		r = sec_seccomp_send_notify_fd_on(
+			listener, notify, st,
+			cfg->linux.seccomp->listener_metadata, hostpid, e);
 	close(notify);
 	return r;
 }
@@ -358,7 +361,7 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 	   filter: load it while we still have it (as runc does); the profile
 	   then has to allow the few calls left before execve. */
 	if (ctx->seccomp && !cfg->process.no_new_privileges &&
-	    (r = container_load_seccomp(cfg, ctx->seccomp, ctx->id,
+	    (r = container_load_seccomp(cfg, ctx->seccomp, ctx->listener, ctx->id,
 					ctx->bundle, *hostpid, e)) < 0)
 		return r;
 	if ((r = container_confine(&cfg->process, e)) < 0)
@@ -410,12 +413,13 @@ void container_init(struct init_ctx *ctx)
 	signals_reset();
 	cell_err_clear(&e);
 
-	int keep[9 + OCI_NS_COUNT + 16], n = 0;
+	int keep[10 + OCI_NS_COUNT + 16], n = 0;
 	keep[n++] = ctx->sync;
 	keep[n++] = ctx->start_listen;
 	keep[n++] = ctx->console;
 	keep[n++] = log_fd();
 	keep[n++] = ctx->trampoline;
+	keep[n++] = ctx->listener;
 	for (int t = 0; t < OCI_NS_COUNT; t++)
 		keep[n++] = ctx->ns_fds[t];
 	for (size_t i = 0; i < ctx->n_cgroup_fds; i++)
@@ -447,7 +451,8 @@ void container_init(struct init_ctx *ctx)
 	}
 	log_debug("init: start received");
 	if (r == 0 && ctx->seccomp && cfg->process.no_new_privileges)
-		r = container_load_seccomp(cfg, ctx->seccomp, ctx->id,
+		r = container_load_seccomp(cfg, ctx->seccomp, ctx->listener,
+					   ctx->id,
 					   ctx->bundle, hostpid, &e);
 	log_debug("init: exec");
 	if (r == 0 && wants_tiny_init(cfg)) {

@@ -25,6 +25,7 @@ struct init_ctx {
 	bool new_userns;
 	bool rootless; /* the runtime is not root (it writes our maps) */
 	int trampoline; /* sealed memfd: every exec into the container */
+	int listener;   /* connected linux.seccomp.listenerPath, or -1 */
 	struct sec_seccomp *seccomp;
 	int cgroup_fds[16]; /* v1 `tasks` files the init joins itself through */
 	const char *cgroup_path; /* its cgroup below each hierarchy's root */
@@ -52,7 +53,7 @@ int container_confine(const struct oci_process *p, struct cell_err *e);
 /* Load the filter; with an SCMP_ACT_NOTIFY rule, hand the listener fd to
  * linux.seccomp.listenerPath. */
 int container_load_seccomp(const struct oci_config *cfg,
-			   struct sec_seccomp *sc, const char *id,
+			   struct sec_seccomp *sc, int listener, const char *id,
 			   const char *bundle, pid_t hostpid,
 			   struct cell_err *e);
 
