@@ -332,7 +332,8 @@ int container_launch(const struct create_opts *o, bool run_mode,
 		r = cell_err_msg(e, EINVAL, "config.json: process: required to create a container");
 		goto fail;
 	}
-	if (cfg->process.terminal && !o->console_socket && !run_mode) {
+	if (cfg->process.terminal && !o->console_socket &&
+	    (!run_mode || o->detach)) {
 		r = cell_err_msg(e, EINVAL,
 				 "config.json: process.terminal is true: --console-socket is required");
 		goto fail;

@@ -180,6 +180,11 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 		r = cell_err_msg(e, EINVAL, "exec: no command given");
 		goto out;
 	}
+	if (proc.terminal && o->detach && !o->console_socket) {
+		r = cell_err_msg(e, EINVAL,
+				 "a detached exec with a terminal needs --console-socket");
+		goto out;
+	}
 	if ((pidfd = container_pidfd(c)) < 0) {
 		r = cell_err_msg(e, ESRCH, "container %s is not running", o->id);
 		goto out;
