@@ -205,7 +205,8 @@ int people_run(const struct cli_globals *g, int argc, char **argv)
 		log_error("run %s: image %s", o.name, e.msg);
 		goto out;
 	}
-	if (o.net == NET_MODE_BRIDGE && net_gc(g->root, &e) < 0)
+	bool networked = o.net == NET_MODE_BRIDGE || o.net == NET_MODE_SLIRP;
+	if (networked && net_gc(g->root, &e) < 0)
 		log_warn("run: network cleanup: %s", e.msg);
 	if (people_dir_create(g->root, &o, &dir, &e) < 0) {
 		log_error("run %s: %s", o.name, e.msg);
@@ -228,7 +229,7 @@ int people_run(const struct cli_globals *g, int argc, char **argv)
 		.bundle = dir,
 		.config = cfg,
 		.keep = o.keep,
-		.on_namespaces = o.net == NET_MODE_BRIDGE ? setup_network : NULL,
+		.on_namespaces = networked ? setup_network : NULL,
 		.on_namespaces_data = &nc,
 	};
 	if (o.detach) {

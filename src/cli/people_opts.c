@@ -111,8 +111,9 @@ void people_usage(FILE *f)
 	      "  --time-offset SECS      a time namespace (monotonic, boottime)\n"
 	      "  --init                  a tiny init as pid 1 reaps zombies\n"
 	      "network:\n"
-	      "  --net none|host|bridge|ns:PATH  (default: none, only lo)\n"
-	      "  -p, --publish [IP:]HOST:CTR[/tcp|udp]  (bridge)\n"
+	      "  --net none|host|bridge|slirp|ns:PATH  (default: none, only lo;\n"
+	      "                          slirp: user-mode, what works without root)\n"
+	      "  -p, --publish [IP:]HOST:CTR[/tcp|udp]  (bridge; slirp: IP 127.0.0.1)\n"
 	      "  --dns IP                --add-host NAME:IP\n\n"
 	      "The exit status is the command's; 125 when cell itself fails, 126 when\n"
 	      "the command cannot be run, 127 when it is not found.\n",
@@ -625,8 +626,14 @@ static int check_combination(struct people_opts *o)
 		return bad("--memory-swap needs --memory");
 	if (o->memory_swap >= 0 && o->memory_swap < o->memory)
 		return bad("--memory-swap: it counts memory + swap: it must be at least --memory");
-	if (o->n_publish && o->net != NET_MODE_BRIDGE)
-		return bad("--publish needs --net bridge");
+	if (o->n_publish && o->net != NET_MODE_BRIDGE && o->net != NET_MODE_SLIRP)
+		return bad("--publish needs --net bridge (or --net slirp)");
+	if (geteuid() != 0 && o->net == NET_MODE_BRIDGE)
+		return bad(NET_BRIDGE_ROOTLESS_MSG);
+	/* slirp4netns's DNS forwarder: the host's own resolvers may be on
+	   its loopback, which the container cannot reach */
+	if (o->net == NET_MODE_SLIRP && !o->dns.n && strlist_add(&o->dns, NET_SLIRP_DNS) < 0)
+		return -1;
 	/* Rootless: a user namespace is what lets an ordinary user make the
 	   others.  By default root inside is the caller outside (one id,
 	   no helper needed); --userns auto takes the /etc/subuid range

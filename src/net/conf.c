@@ -22,13 +22,15 @@ int net_mode_parse(const char *mode, enum net_mode *out, const char **ns_path,
 		*out = NET_MODE_NONE;
 	else if (!strcmp(mode, "host"))
 		*out = NET_MODE_HOST;
+	else if (!strcmp(mode, "slirp"))
+		*out = NET_MODE_SLIRP;
 	else if (!strncmp(mode, "ns:", 3) && mode[3]) {
 		*out = NET_MODE_NS;
 		if (ns_path)
 			*ns_path = mode + 3;
 	} else
 		return cell_err_msg(e, EINVAL,
-				    "--net \"%s\": want none, host, bridge or ns:PATH",
+				    "--net \"%s\": want none, host, bridge, slirp or ns:PATH",
 				    mode);
 	return 0;
 }

@@ -9,6 +9,9 @@
  *
  * Privileges: CAP_NET_ADMIN in the namespace cell runs in (bridge, veth,
  * nftables) and CAP_SYS_ADMIN to setns into the container's namespace.
+ * Rootless, bridge is refused: slirp (user-mode networking by slirp4netns
+ * in the caller's namespace, see slirp.c) is how such a container gets a
+ * network.
  * Everything happens in the network namespace the caller runs in: run,
  * delete and net_gc must run in the same one. */
 #ifndef CELL_NET_NET_H
@@ -26,6 +29,11 @@
 #define NET_DEFAULT_SUBNET "10.89.0.0/24" /* gateway: the first host, .1 */
 #define NET_DEFAULT_IFNAME "eth0"
 
+/* The refusal of --net bridge to an ordinary user. */
+#define NET_BRIDGE_ROOTLESS_MSG                                              \
+	"--net bridge needs root (a bridge and veth pairs on the host); "   \
+	"without root use --net slirp"
+
 /* Undo what the people's networking recorded in the container's state dir
  * (NET_STATE_FILE): veth, address lease, published-port rules.  Called by
  * delete for every container; nothing recorded is success. */
@@ -37,9 +45,18 @@ enum net_mode {
 	NET_MODE_HOST,   /* the caller's netns: no network namespace */
 	NET_MODE_BRIDGE, /* a new netns, veth to the bridge, address, route */
 	NET_MODE_NS,     /* join an existing netns at a path (ns:PATH) */
+	NET_MODE_SLIRP,  /* a new netns, tap0 served by slirp4netns: rootless */
 };
 
-/* Parse --net: "none", "host", "bridge" or "ns:PATH".  For NET_MODE_NS,
+/* What slirp4netns --configure sets up inside the container. */
+#define NET_SLIRP_IP "10.0.2.100"
+#define NET_SLIRP_GATEWAY "10.0.2.2"
+#define NET_SLIRP_DNS "10.0.2.3"
+#define NET_SLIRP_IFNAME "tap0"
+#define NET_SLIRP_SOCKET "slirp.sock" /* its API socket, in the state dir */
+#define NET_SLIRP_LOG "slirp.log"     /* its output, in the state dir */
+
+/* Parse --net: "none", "host", "bridge", "slirp" or "ns:PATH".  For NET_MODE_NS,
  * *ns_path points into `mode` (the path after "ns:").  NULL mode means
  * bridge.  The CLI uses the mode to build the config's namespaces: a new
  * "network" namespace for none and bridge, one with "path" for ns:PATH,
@@ -63,7 +80,7 @@ struct net_opts {
 	const char *bridge; /* NULL = NET_DEFAULT_BRIDGE */
 	const char *subnet; /* IPv4 CIDR, NULL = NET_DEFAULT_SUBNET */
 	const char *ifname; /* name inside the container, NULL = "eth0" */
-	const struct net_publish *publish; /* bridge mode only */
+	const struct net_publish *publish; /* bridge and slirp modes */
 	size_t n_publish;
 	/* Opt-ins that change the host namespace's settings (never set in
 	   tests): net.ipv4.ip_forward=1 (needed for traffic from other
@@ -79,13 +96,24 @@ struct net_result {
 	char gateway[INET_ADDRSTRLEN]; /* bridge: the bridge's address; else "" */
 	unsigned prefix_len;           /* bridge: of the subnet */
 	char host_ifname[16];          /* bridge: the veth's host end */
+	/* slirp: the write end of slirp4netns's exit pipe (close-on-exec),
+	   else -1.  slirp4netns ends when its last copy closes: the caller
+	   keeps it open exactly as long as the container should have a
+	   network -- the people's run leaves it in the process that waits
+	   for the init (the foreground run, the detached monitor), so
+	   slirp4netns ends with that process even when no delete comes. */
+	int slirp_exit_fd;
 };
 
 /* Configure the network of the container `id` (state root `root`, init
  * `pid`, state dir `state_dirfd`).  none: lo up.  bridge: the bridge
  * (created and addressed if missing), an address leased from the subnet,
  * a veth with `ifname` inside, lo and it up, the default route via the
- * gateway, then the published ports.  host and ns: nothing to do.  What
+ * gateway, then the published ports.  slirp: slirp4netns started on the
+ * init's namespaces (it must be able to open /proc/<pid>/ns/{user,net}),
+ * waited for, then one host forward per published port through its API
+ * socket (an address-less -p binds 127.0.0.1).  host and ns: nothing to
+ * do.  What
  * is made is recorded in NET_STATE_FILE as it is made, so a failure
  * half-way is undone by net_release() (which the caller's delete runs). */
 int net_setup(const struct net_opts *o, const char *root, const char *id,
@@ -93,8 +121,11 @@ int net_setup(const struct net_opts *o, const char *root, const char *id,
 	      struct cell_err *e);
 
 /* Sweep what crashed runs left behind under `root`: leases and published
- * port rules of containers whose state dir is gone.  Call it before each
- * people's run; it takes the same locks as net_setup. */
+ * port rules of containers whose state dir is gone, and slirp4netns
+ * processes whose container's init is gone (normally they end with the
+ * run that started them, see slirp_exit_fd; this catches the rest).
+ * Call it before each people's run; it takes the same locks as
+ * net_setup. */
 int net_gc(const char *root, struct cell_err *e);
 
 /* The container's /etc/hosts: localhost lines, "IP hostname" (when ip is

@@ -16,6 +16,7 @@
 #include "net/net.h"
 #include "net/netlink.h"
 #include "net/nft.h"
+#include "net/slirp.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 
@@ -70,7 +71,7 @@ static bool valid_ifname(const char *s)
 	return true;
 }
 
-static int state_save(int state_dirfd, json_t *st, struct cell_err *e)
+int net_state_save(int state_dirfd, json_t *st, struct cell_err *e)
 {
 	_cleanup_free_ char *s = json_dumps(st, JSON_SORT_KEYS);
 	if (!s)
@@ -142,7 +143,7 @@ static int setup_bridge(struct bridge_plan *p, int nsfd,
 	/* Record before acting: release tolerates what was never made. */
 	json_object_set_new(p->st, "bridge", json_string(p->bridge));
 	json_object_set_new(p->st, "lease_dir", json_string(p->lease_dir));
-	if ((r = state_save(p->state_dirfd, p->st, e)) < 0)
+	if ((r = net_state_save(p->state_dirfd, p->st, e)) < 0)
 		goto out;
 	if ((r = ipam_lease(p->lease_dir, p->bridge, &p->subnet, p->id, &ip,
 			    e)) < 0)
@@ -159,7 +160,7 @@ static int setup_bridge(struct bridge_plan *p, int nsfd,
 		goto out;
 	snprintf(out->host_ifname, sizeof(out->host_ifname), "%s", vname);
 	json_object_set_new(p->st, "veth", json_string(vname));
-	if ((r = state_save(p->state_dirfd, p->st, e)) < 0)
+	if ((r = net_state_save(p->state_dirfd, p->st, e)) < 0)
 		goto out;
 	if ((r = nl_link_index(&host, vname, &veth, e)) < 0 ||
 	    (r = nl_link_set_master(&host, veth, br, e)) < 0 ||
@@ -178,7 +179,7 @@ static int setup_bridge(struct bridge_plan *p, int nsfd,
 	if (p->o->n_publish) {
 		rule_comment(p->absroot, p->id, comment);
 		json_object_set_new(p->st, "nft_comment", json_string(comment));
-		if ((r = state_save(p->state_dirfd, p->st, e)) < 0)
+		if ((r = net_state_save(p->state_dirfd, p->st, e)) < 0)
 			goto out;
 		if ((r = nft_publish_add(comment, p->o->publish,
 					 p->o->n_publish, ip, e)) < 0)
@@ -197,28 +198,48 @@ out:
 	return r;
 }
 
+static int setup_slirp(const struct net_opts *o, const char *root,
+		       const char *id, pid_t pid, int state_dirfd,
+		       struct net_result *out, struct cell_err *e)
+{
+	_cleanup_free_ char *absroot = realpath(root, NULL);
+	_cleanup_free_ char *dir = NULL;
+	if (!absroot)
+		return cell_err_sys(e, errno, "network: state root %s", root);
+	if (asprintf(&dir, "%s/%s", absroot, id) < 0)
+		return cell_err_sys(e, ENOMEM, "network");
+	_cleanup_json_ json_t *st = json_pack("{s:s, s:s}", "mode", "slirp",
+					      "id", id);
+	if (!st)
+		return cell_err_sys(e, ENOMEM, "network");
+	int r = slirp_setup(o, dir, pid, state_dirfd, st, out, e);
+	return r < 0 ? cell_err_wrap(e, "network") : 0;
+}
+
 int net_setup(const struct net_opts *o, const char *root, const char *id,
 	      pid_t pid, int state_dirfd, struct net_result *out,
 	      struct cell_err *e)
 {
 	memset(out, 0, sizeof(*out));
+	out->slirp_exit_fd = -1;
 	int r = net_mode_parse(o->mode, &out->mode, NULL, e);
 	if (r < 0)
 		return r;
-	if (out->mode == NET_MODE_HOST || out->mode == NET_MODE_NS) {
-		if (o->n_publish)
-			return cell_err_msg(e, EINVAL,
-					    "--publish needs --net bridge");
+	if (o->n_publish && out->mode != NET_MODE_BRIDGE &&
+	    out->mode != NET_MODE_SLIRP)
+		return cell_err_msg(e, EINVAL,
+				    "--publish needs --net bridge (or --net slirp)");
+	if (out->mode == NET_MODE_BRIDGE && geteuid() != 0)
+		return cell_err_msg(e, EPERM, NET_BRIDGE_ROOTLESS_MSG);
+	if (out->mode == NET_MODE_HOST || out->mode == NET_MODE_NS)
 		return 0;
-	}
+	if (out->mode == NET_MODE_SLIRP)
+		return setup_slirp(o, root, id, pid, state_dirfd, out, e);
 
 	_cleanup_close_ int nsfd = -1;
 	if ((r = open_netns(pid, &nsfd, e)) < 0)
 		return cell_err_wrap(e, "network");
 	if (out->mode == NET_MODE_NONE) {
-		if (o->n_publish)
-			return cell_err_msg(e, EINVAL,
-					    "--publish needs --net bridge");
 		struct nl ctr = { 0 };
 		if ((r = nl_open_in_netns(&ctr, nsfd, e)) == 0) {
 			r = setup_loopback(&ctr, e);
@@ -308,6 +329,8 @@ int net_release(int state_dirfd, struct cell_err *e)
 		first = first ? first : (*e = ce, r);
 	if (bridge && lease_dir && id &&
 	    (r = ipam_release(lease_dir, bridge, id, &ce)) < 0)
+		first = first ? first : (*e = ce, r);
+	if ((r = slirp_release(st, state_dirfd, &ce)) < 0)
 		first = first ? first : (*e = ce, r);
 	if (first == 0 && unlinkat(state_dirfd, NET_STATE_FILE, 0) < 0 &&
 	    errno != ENOENT)
@@ -411,8 +434,18 @@ int net_gc(const char *root, struct cell_err *e)
 	struct gc_ctx g = { .rootfd = rootfd, .absroot = absroot };
 	snprintf(g.prefix, sizeof(g.prefix), "cell:%08x:", root_hash(absroot));
 
-	int r = gc_leases(&g, e);
+	int r = slirp_gc(rootfd, e);
+	/* Leases and port rules are the bridge's, and every bridge run
+	   leases under LEASE_SUBDIR: without it there is nothing to sweep
+	   (and no need to load libnftables, or to be root). */
+	if (faccessat(rootfd, LEASE_SUBDIR, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return r < 0 ? cell_err_wrap(e, "net gc") : 0;
 	struct cell_err ce;
+	int r1 = gc_leases(&g, &ce);
+	if (r1 < 0 && r == 0) {
+		*e = ce;
+		r = r1;
+	}
 	int r2 = gc_collect_live(&g, &ce);
 	if (r2 == 0)
 		r2 = nft_rules_delete(gc_orphan_rule, &g, &ce);
