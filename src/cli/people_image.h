@@ -20,7 +20,10 @@
  * dir in its people dir, mounted in a private mount namespace of the cell
  * process (and, for -d, of its monitor): the container's own mount
  * namespace is copied from there, and no mount is ever made in the host's,
- * so nothing outlives the container — not a failed run, not `cell stop`. */
+ * so nothing outlives the container — not a failed run, not `cell stop`.
+ *
+ * people_image.c reads, verifies and caches; people_image_mount.c turns
+ * the image into the container's flags and root. */
 #ifndef CELL_CLI_PEOPLE_IMAGE_H
 #define CELL_CLI_PEOPLE_IMAGE_H
 
@@ -38,6 +41,10 @@ struct people_image {
 	const char **argv; /* Entrypoint + (COMMAND or Cmd): o->cmd points here */
 	char *home;      /* "HOME=..." of the image user, in o->env */
 };
+
+/* Read FILE, verify it and fill the cache: img->layers, img->config. */
+int people_image_load(const char *root, const char *file,
+		      struct people_image *img, struct cell_err *e);
 
 /* Unpack FILE (o->image) into the cache and apply the image's Entrypoint,
  * Cmd, Env and WorkingDir to o where the flags left them (COMMAND after --
