@@ -12,7 +12,8 @@ CELL    := $(CURDIR)/$(BUILD)/cell
 PKGS := gcc meson ninja-build pkg-config libjansson-dev libseccomp-dev \
         libcap-dev libmnl-dev libnftables-dev libcmocka-dev bats jq \
         busybox-static iproute2 uidmap procps python3 clang \
-        libclang-rt-14-dev runc time podman nftables go-md2man slirp4netns
+        libclang-rt-14-dev runc time podman nftables go-md2man \
+        zstd xz-utils slirp4netns
 
 .PHONY: all build deps demo check install bench fuzz clean unit integration
 

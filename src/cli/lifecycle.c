@@ -93,7 +93,8 @@ int cmd_run(const struct cli_globals *g, int argc, char **argv)
 	/* The people's form has a command after "--"; the engine's form is
 	   `run [flags] ID`.  They never collide. */
 	for (int k = 1; k < argc; k++)
-		if (!strcmp(argv[k], "--"))
+		if (!strcmp(argv[k], "--") || !strcmp(argv[k], "--image") ||
+		    !strncmp(argv[k], "--image=", 8))
 			return people_run(g, argc, argv);
 
 	struct create_opts o = { .root = g->root };
