@@ -29,6 +29,7 @@
 #include "container/launch.h"
 #include "container/state.h"
 #include "container/sync.h"
+#include "fs/fs.h"
 #include "net/net.h"
 #include "ns/ns.h"
 #include "util/cleanup.h"
@@ -171,6 +172,8 @@ static void launch_abort(struct launch *L)
 	}
 	if (L->c) {
 		net_release(L->c->dirfd, &ignored);
+		if (L->cfg && L->rootfs && container_in_host_mntns(L->cfg))
+			fs_unmount_under(L->rootfs, &ignored);
 		container_remove_dir(L->c, &ignored);
 	}
 	launch_cleanup(L);
@@ -343,11 +346,6 @@ int container_launch(const struct create_opts *o, bool run_mode,
 		r = cell_err_msg(e, EINVAL,
 				 "config.json: %s: needs a private uts namespace",
 				 cfg->hostname ? "hostname" : "domainname");
-		goto fail;
-	}
-	if (!cfg->linux.namespaces[OCI_NS_MOUNT].enabled) {
-		r = cell_err_msg(e, EINVAL,
-				 "config.json: linux.namespaces: a mount namespace is required");
 		goto fail;
 	}
 	if ((r = resolve_rootfs(L->bundle, cfg, &L->rootfs, e)) < 0)

@@ -11,6 +11,7 @@
 
 #include "sec/sec.h"
 #include "util/cleanup.h"
+#include "util/fd.h"
 #include "util/log.h"
 #include "util/syscalls.h"
 
@@ -56,7 +57,8 @@ static int run_one(const struct oci_hook *h, const char *state_json,
 		   its stdout goes to stderr so it cannot corrupt the
 		   runtime's own output (state JSON, pid files). */
 		dup2(STDERR_FILENO, STDOUT_FILENO);
-		sys_close_range(3, ~0U, 0);
+		/* nothing of the runtime's but the trampoline (close-on-exec) */
+		fd_close_all_except(3, &trampoline, 1);
 		signal(SIGPIPE, SIG_DFL);
 		struct cell_err ignored;
 		sec_execve(trampoline, h->path, h->args ? h->args : argv0,

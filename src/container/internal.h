@@ -73,6 +73,14 @@ int container_chdir(const char *cwd, struct cell_err *e);
 int container_tiny_init(int trampoline, const char *path,
 			char *const argv[], char *const envp[]);
 
+/* No mount namespace of its own: its mounts are in the runtime's and must
+ * be undone at delete. */
+static inline bool container_in_host_mntns(const struct oci_config *cfg)
+{
+	return !cfg->linux.namespaces[OCI_NS_MOUNT].enabled ||
+	       cfg->linux.namespaces[OCI_NS_MOUNT].path;
+}
+
 /* Compile linux.seccomp through the program cache under the state root. */
 int container_compile_seccomp(const struct oci_config *cfg, const char *root,
 			      struct sec_seccomp **out, struct cell_err *e);

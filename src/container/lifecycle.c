@@ -18,6 +18,7 @@
 #include "container/internal.h"
 #include "container/launch.h"
 #include "container/state.h"
+#include "fs/fs.h"
 #include "net/net.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -217,6 +218,9 @@ int container_destroy(struct container *c, struct cell_err *e)
 			cgroup_destroy(cg, &ce);
 		}
 	}
+	if (cfg && c->rootfs && container_in_host_mntns(cfg) &&
+	    fs_unmount_under(c->rootfs, &ce) < 0)
+		log_warn("delete %s: %s", c->id, ce.msg);
 	if (net_release(c->dirfd, &ce) < 0)
 		log_warn("delete %s: network: %s", c->id, ce.msg);
 	if (cfg && cfg->hooks[OCI_HOOK_POSTSTOP].n) {

@@ -33,6 +33,11 @@ struct rootfs_ctx {
 	struct rootfs_state *state; /* may be NULL: step 3 then masks with
 				       the new root's /dev/null, after
 				       checking it is char 1:3 */
+	bool host_mntns;            /* no mount namespace of its own (none
+				       in config.json, or one joined by
+				       path): "/" keeps its propagation and
+				       the root is a chroot; every mount is
+				       undone by fs_unmount_under at delete */
 	const char *cgroup_path;    /* the container's cgroup below each
 				       hierarchy's root ("/cell/<id>"), for
 				       "cgroup" mounts; NULL = unknown */
@@ -64,5 +69,9 @@ int fs_finish_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e);
  * /dev/console, creating it if missing.  Run after fs_pivot_root; rootfd is
  * the container's root, or -1 for the current "/". */
 int fs_bind_console(int rootfd, int pty_slave_fd, struct cell_err *e);
+
+/* Detach every mount at or below `path` (deepest first): what a container
+ * without a mount namespace of its own left in the runtime's. */
+int fs_unmount_under(const char *path, struct cell_err *e);
 
 #endif

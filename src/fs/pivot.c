@@ -53,9 +53,16 @@ static int pivot(const struct rootfs_ctx *ctx, struct cell_err *e)
 
 int fs_pivot_root(const struct rootfs_ctx *ctx, struct cell_err *e)
 {
-	int r = ctx->no_pivot ? move_root(ctx, e) : pivot(ctx, e);
-	if (r < 0)
+	int r;
+	if (ctx->host_mntns) {
+		/* The mount namespace is the runtime's: pivot_root or MS_MOVE
+		   would change everyone's root.  A chroot to the rootfs (its
+		   own mount, bound onto itself) is all that is ours. */
+		if (chdir(ctx->rootfs) < 0 || chroot(".") < 0)
+			return cell_err_sys(e, errno, "chroot %s", ctx->rootfs);
+	} else if ((r = ctx->no_pivot ? move_root(ctx, e) : pivot(ctx, e)) < 0) {
 		return r;
+	}
 	if (chdir("/") < 0)
 		return cell_err_sys(e, errno, "chdir /");
 

@@ -84,9 +84,11 @@ int fs_prepare_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e)
 	/* Nothing below may leak to the host: slave by default, so host mounts
 	 * still arrive but ours never go back. */
 	unsigned long prop = fs_rootfs_propagation(c);
-	if (mount(NULL, "/", NULL, prop, NULL) < 0)
+	/* Without a mount namespace of its own, "/" is the runtime's: its
+	   propagation is not ours to change. */
+	if (!ctx->host_mntns && mount(NULL, "/", NULL, prop, NULL) < 0)
 		return cell_err_sys(e, errno, "set propagation of /");
-	if (prop & (MS_SHARED | MS_UNBINDABLE)) {
+	if (!ctx->host_mntns && (prop & (MS_SHARED | MS_UNBINDABLE))) {
 		int r = make_rootfs_parent_private(ctx->rootfs, e);
 		if (r < 0)
 			return r;
@@ -118,4 +120,37 @@ int fs_prepare_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e)
 			return cell_err_wrap(e, "/dev");
 	}
 	return 0;
+}
+
+static int by_length_desc(const void *a, const void *b)
+{
+	size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
+	return (x < y) - (x > y);
+}
+
+int fs_unmount_under(const char *path, struct cell_err *e)
+{
+	struct mountinfo mi = { 0 };
+	int r = mountinfo_read("/proc/self/mountinfo", &mi, e);
+	if (r < 0)
+		return r;
+	size_t plen = strlen(path), n = 0;
+	char **points = calloc(mi.n + 1, sizeof(char *));
+	if (!points) {
+		mountinfo_free(&mi);
+		return cell_err_sys(e, ENOMEM, "unmount %s", path);
+	}
+	for (size_t i = 0; i < mi.n; i++) {
+		const char *m = mi.v[i].mountpoint;
+		if (!strncmp(m, path, plen) && (m[plen] == '\0' || m[plen] == '/'))
+			points[n++] = mi.v[i].mountpoint;
+	}
+	qsort(points, n, sizeof(char *), by_length_desc);
+	for (size_t i = 0; i < n; i++)
+		if (umount2(points[i], MNT_DETACH | UMOUNT_NOFOLLOW) < 0 &&
+		    errno != EINVAL && errno != ENOENT && r == 0)
+			r = cell_err_sys(e, errno, "unmount %s", points[i]);
+	free(points);
+	mountinfo_free(&mi);
+	return r;
 }

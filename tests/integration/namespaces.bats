@@ -224,3 +224,19 @@ check_ns_shared() {
 	assert_status 0
 	[ "$output" = lo ]
 }
+
+@test "no mount namespace: the runtime's is shared, and delete undoes the container's mounts" {
+	skip_if_runc "runc leaves the mounts behind"
+	remove_namespace mount
+	set_args sh -c 'readlink /proc/self/ns/mnt; exec sleep 1000'
+	start_container
+	local pid
+	pid="$(container_pid "$CID")"
+	[ "$(readlink /proc/$pid/ns/mnt)" = "$(readlink /proc/self/ns/mnt)" ]
+	# its /proc is mounted in the runtime's namespace, under the rootfs
+	grep -q " $BUNDLE/rootfs/proc " /proc/self/mountinfo
+	# "/" of the host kept its propagation
+	runtime delete --force "$CID"
+	assert_status 0
+	! grep -q " $BUNDLE/rootfs" /proc/self/mountinfo
+}
