@@ -239,7 +239,11 @@ int container_delete(const char *root, const char *id, bool force,
 	if (r < 0)
 		return r;
 	enum container_status s = container_status(c);
-	if ((s == STATUS_RUNNING || s == STATUS_PAUSED) && !force)
+	/* The spec: deleting anything not stopped is an error (runc lets a
+	   created container go; the OCI validation suite does not).  An
+	   engine kills first or passes --force. */
+	if ((s == STATUS_CREATED || s == STATUS_RUNNING || s == STATUS_PAUSED) &&
+	    !force)
 		return cell_err_msg(e, EBUSY,
 				    "cannot delete container %s that is %s (use --force)",
 				    id, container_status_name(s));

@@ -414,3 +414,16 @@ cgroup_file() {
 	assert_status 0
 	jq -e '.ociVersionMin and .ociVersionMax and (.linux.namespaces | index("pid"))' <<<"$output"
 }
+
+@test "delete of a created container without --force fails and it stays created (runtime-spec)" {
+	skip_if_runc "runc deletes a created container"
+	create_container
+	local pid
+	pid="$(container_pid "$CID")"
+	runtime delete "$CID"
+	assert_failed_cleanly
+	pid_alive "$pid"
+	[ "$(container_status "$CID")" = created ]
+	runtime delete --force "$CID"
+	assert_status 0
+}
