@@ -107,6 +107,12 @@ int cg_apply_resources(struct cgroup *cg, const struct oci_resources *r,
 int cg_apply_cpu(const struct cg_apply_ctx *c, struct cell_err *e);
 int cg_apply_cpuset(const struct cg_apply_ctx *c, struct cell_err *e);
 int cg_apply_memory(const struct cg_apply_ctx *c, struct cell_err *e);
+/* v2: the memory limit a swap value is measured against: the one in `r`,
+ * else the one in force in dir's memory.max (0 = none). */
+int64_t cg_memory_v2_limit(const char *dir, const struct oci_resources *r);
+/* v2: memory.max + memory.swap.max in force (OCI's memory+swap), or 0
+ * when either is unlimited. */
+int64_t cg_memory_v2_memsw(const char *dir);
 int cg_apply_pids(const struct cg_apply_ctx *c, struct cell_err *e);
 int cg_apply_io(const struct cg_apply_ctx *c, struct cell_err *e);
 int cg_apply_hugetlb(const struct cg_apply_ctx *c, struct cell_err *e);

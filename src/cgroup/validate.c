@@ -2,6 +2,7 @@
  * with one bad value changes nothing.  Errors name the JSON field. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,6 +44,26 @@ static int check_weight(const struct opt_u64 *w, const char *field,
 	return 0;
 }
 
+/* v1 reads "unlimited" back as a huge page-aligned number. */
+#define V1_UNLIMITED (UINT64_C(1) << 62)
+
+static int swap_below_limit(int64_t swap, int64_t limit, struct cell_err *e)
+{
+	return cell_err_msg(e, EINVAL,
+			    F "memory.swap: %lld is less than the memory "
+			      "limit %lld in force (swap counts memory+swap)",
+			    (long long)swap, (long long)limit);
+}
+
+static int limit_above_memsw(int64_t limit, int64_t memsw, struct cell_err *e)
+{
+	return cell_err_msg(e, EINVAL,
+			    F "memory.limit: %lld is above the memory+swap "
+			      "limit %lld in force (raise " F "memory.swap "
+			      "too)",
+			    (long long)limit, (long long)memsw);
+}
+
 static int check_memory(struct cgroup *cg, const struct oci_resources *r,
 			bool update, struct cell_err *e)
 {
@@ -67,10 +88,39 @@ static int check_memory(struct cgroup *cg, const struct oci_resources *r,
 				    (long long)swap, (long long)limit);
 	bool v2;
 	const char *dir = cgroup_controller_dir(cg, "memory", &v2);
-	if (v2 && swap > 0 && limit <= 0)
-		return cell_err_msg(e, EINVAL,
-				    F "memory.swap: a swap limit needs " F
-				      "memory.limit on cgroup v2");
+	if (v2 && swap > 0) {
+		/* On update the limit in force counts (swap.max = swap -
+		   limit); at create the cgroup has none yet. */
+		int64_t base = update ? cg_memory_v2_limit(dir, r) : limit;
+		if (base <= 0)
+			return cell_err_msg(e, EINVAL,
+					    F "memory.swap: a swap limit needs "
+					      F "memory.limit on cgroup v2");
+		if (swap < base)
+			return swap_below_limit(swap, base, e);
+	}
+	if (update && dir && !v2) {
+		/* The kernel keeps memory <= memory+swap; say which value is
+		   in the way rather than pass on its EINVAL. */
+		uint64_t cur = 0;
+		struct cell_err ignored;
+		if (swap > 0 && limit == 0 &&
+		    cg_read_u64(dir, "memory.limit_in_bytes", &cur,
+				&ignored) == 0 &&
+		    cur < V1_UNLIMITED && (uint64_t)swap < cur)
+			return swap_below_limit(swap, (int64_t)cur, e);
+		if (limit > 0 && swap == 0 &&
+		    cg_file_exists(dir, "memory.memsw.limit_in_bytes") &&
+		    cg_read_u64(dir, "memory.memsw.limit_in_bytes", &cur,
+				&ignored) == 0 &&
+		    cur < V1_UNLIMITED && (uint64_t)limit > cur)
+			return limit_above_memsw(limit, (int64_t)cur, e);
+	}
+	if (update && dir && v2 && limit > 0 && swap == 0) {
+		int64_t memsw = cg_memory_v2_memsw(dir);
+		if (memsw > 0 && limit > memsw)
+			return limit_above_memsw(limit, memsw, e);
+	}
 	if (update && r->memory.check_before_update && limit > 0 && dir) {
 		uint64_t usage = 0;
 		struct cell_err ignored;

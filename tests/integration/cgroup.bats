@@ -145,14 +145,13 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 SCRATCH_MNT=""
 
 # rootfs_on_block_device: move the bundle's rootfs onto a real block device
-# and print its major:minor.  The host: TEST_DIR's own disk.  The VM (/ is
-# 9p, /tmp tmpfs): CELL_TEST_SCRATCH_DISK, made ext4 and mounted for the
-# test.  Skips when neither exists.
+# and set ROOTFS_DEV to its major:minor.  The host: TEST_DIR's own disk.
+# The VM (/ is 9p, /tmp tmpfs): CELL_TEST_SCRATCH_DISK, made ext4 and
+# mounted for the test.  Skips when neither exists.
 rootfs_on_block_device() {
-	local mm
-	mm="$(stat -c '%Hd:%Ld' "$TEST_DIR")"
-	if [ -e "/sys/dev/block/$mm" ] && [ ! -e "/sys/dev/block/$mm/partition" ]; then
-		echo "$mm"
+	ROOTFS_DEV="$(stat -c '%Hd:%Ld' "$TEST_DIR")"
+	if [ -e "/sys/dev/block/$ROOTFS_DEV" ] &&
+		[ ! -e "/sys/dev/block/$ROOTFS_DEV/partition" ]; then
 		return 0
 	fi
 	local disk="${CELL_TEST_SCRATCH_DISK:-}"
@@ -169,7 +168,7 @@ rootfs_on_block_device() {
 	mount "$disk" "$SCRATCH_MNT" || fail "mount $disk" || return 1
 	cp -a "$BUNDLE/rootfs" "$SCRATCH_MNT/rootfs"
 	update_config ".root.path = \"$SCRATCH_MNT/rootfs\""
-	printf '%d:%d\n' "0x$(stat -c %t "$disk")" "0x$(stat -c %T "$disk")"
+	ROOTFS_DEV="$(printf '%d:%d' "0x$(stat -c %t "$disk")" "0x$(stat -c %T "$disk")")"
 }
 
 setup() {
@@ -291,21 +290,45 @@ memory_expect() {
 	fi
 }
 
-@test "memory: swap alone on update keeps the memory limit (v2 swap.max = swap - limit)" {
-	cg_dir memory >/dev/null || skip "no memory controller"
-	res '{"memory": {"limit": 67108864, "swap": 67108864}}'
-	create_container
-	runtime update --memory-swap 100m "$CID"
-	assert_status 0
+# memsw_expect LIMIT MEMSW: the limit and memory+swap in force.
+memsw_expect() {
 	if cg_is_v2 memory; then
-		expect_cg memory memory.max 67108864
-		[ ! -e "$(cg_dir memory)/memory.swap.max" ] ||
-			expect_cg memory memory.swap.max $((104857600 - 67108864))
+		expect_cg memory memory.max "$1"
+		expect_cg memory memory.swap.max "$(($2 - $1))"
 	else
-		expect_cg memory memory.limit_in_bytes 67108864
-		[ ! -e "$(cg_dir memory)/memory.memsw.limit_in_bytes" ] ||
-			expect_cg memory memory.memsw.limit_in_bytes 104857600
+		expect_cg memory memory.limit_in_bytes "$1"
+		expect_cg memory memory.memsw.limit_in_bytes "$2"
 	fi
+}
+
+@test "memory: limit or swap alone on update keeps the other (memory+swap as v1 memsw)" {
+	local d
+	d="$(cg_dir memory)" || skip "no memory controller"
+	[ -e "$(dirname "$d")/memory.memsw.limit_in_bytes" ] ||
+		[ -e "$(dirname "$d")/memory.swap.max" ] || skip "no swap accounting"
+	res '{"memory": {"limit": 67108864, "swap": 134217728}}'
+	create_container
+	memsw_expect 67108864 134217728
+	runtime update --memory-swap 192m "$CID"
+	assert_status 0
+	memsw_expect 67108864 201326592
+	# v2: swap.max = memory+swap in force - the new limit.
+	runtime update --memory 96m "$CID"
+	assert_status 0
+	memsw_expect 100663296 201326592
+
+	# Past the other value in force: refused, naming both, nothing changed.
+	runtime update --memory 256m "$CID"
+	assert_failed_cleanly
+	assert_output_contains "memory.limit: 268435456 is above the memory+swap limit 201326592"
+	runtime update --memory-swap 32m "$CID"
+	assert_failed_cleanly
+	assert_output_contains "memory.swap: 33554432 is less than the memory limit 100663296"
+	memsw_expect 100663296 201326592
+
+	# swap == limit: no swap at all (v2 swap.max 0, not left at max).
+	update_json '{"memory": {"limit": 67108864, "swap": 67108864}}'
+	memsw_expect 67108864 67108864
 }
 
 @test "pids: limit at create, update flag and -r - (-1 = max)" {
@@ -563,8 +586,8 @@ cpu_usage_ns() {
 # bats test_tags=slow,scratch-disk
 @test "throttleReadBpsDevice 2 MB/s: an O_DIRECT read of the rootfs disk runs at <= 2.4 MB/s" {
 	local mm maj min
-	mm="$(rootfs_on_block_device)" || return 1
-	[ -n "$mm" ] || return 1
+	rootfs_on_block_device
+	mm="$ROOTFS_DEV"
 	maj="${mm%:*}" min="${mm#*:}"
 	cg_dir io >/dev/null || skip "no blkio/io controller"
 	local root
