@@ -204,12 +204,18 @@ static int launch_sync(struct launch *L, const struct create_opts *o,
 	if ((r = sync_expect(L->sync, SYNC_HOOKS, &m, NULL, e)) < 0)
 		return r;
 	crash_point("namespaces");
-	if (cfg->hooks[OCI_HOOK_PRESTART].n ||
-	    cfg->hooks[OCI_HOOK_CREATE_RUNTIME].n) {
+	/* prestart (deprecated) sees "created", as the OCI validation suite
+	   wants; createRuntime runs mid-create and sees "creating". */
+	if (cfg->hooks[OCI_HOOK_PRESTART].n) {
+		_cleanup_free_ char *st = container_hook_state(
+			cfg, L->c->id, "created", L->pid, L->bundle);
+		if ((r = hooks_run(cfg, OCI_HOOK_PRESTART, st, false, e)) < 0)
+			return r;
+	}
+	if (cfg->hooks[OCI_HOOK_CREATE_RUNTIME].n) {
 		_cleanup_free_ char *st = container_hook_state(
 			cfg, L->c->id, "creating", L->pid, L->bundle);
-		if ((r = hooks_run(cfg, OCI_HOOK_PRESTART, st, false, e)) < 0 ||
-		    (r = hooks_run(cfg, OCI_HOOK_CREATE_RUNTIME, st, false, e)) < 0)
+		if ((r = hooks_run(cfg, OCI_HOOK_CREATE_RUNTIME, st, false, e)) < 0)
 			return r;
 	}
 	if (o->on_namespaces &&
