@@ -337,10 +337,6 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	if (r < 0)
 		goto fail;
 	const struct oci_config *cfg = L->cfg;
-	if (!cfg->has_process) {
-		r = cell_err_msg(e, EINVAL, "config.json: process: required to create a container");
-		goto fail;
-	}
 	if (cfg->process.terminal && !o->console_socket &&
 	    (!run_mode || o->detach)) {
 		r = cell_err_msg(e, EINVAL,

@@ -353,6 +353,10 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 	}
 	if (r < 0)
 		return r;
+	/* A config without a process can be created; start then fails
+	   (runtime-spec: start MUST error when process is unset). */
+	if (!cfg->has_process)
+		return 0;
 	if ((r = container_chdir(cfg->process.cwd, e)) < 0)
 		return r;
 	if ((r = container_find_exec(cfg->process.args[0], cfg->process.env,
@@ -444,7 +448,10 @@ void container_init(struct init_ctx *ctx)
 		close(ctx->start_listen);
 
 	int r = 0;
-	if (cfg->hooks[OCI_HOOK_START_CONTAINER].n) {
+	if (!cfg->has_process)
+		r = cell_err_msg(&e, EINVAL,
+				 "config.json: process: not set: nothing to start");
+	if (r == 0 && cfg->hooks[OCI_HOOK_START_CONTAINER].n) {
 		_cleanup_free_ char *st = container_hook_state(
 			cfg, ctx->id, "created", hostpid, ctx->bundle);
 		r = hooks_run_in_container(cfg, OCI_HOOK_START_CONTAINER, st,
