@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -96,10 +98,32 @@ int container_find_exec(const char *file, char *const *env, char **out,
 			    file);
 }
 
+/* I/O priority and CPU scheduling of the process, set while the init
+ * still holds CAP_SYS_NICE (raising either needs it). */
+static int apply_priorities(const struct oci_process *p, struct cell_err *e)
+{
+	if (p->has_io_priority) {
+		/* IOPRIO_PRIO_VALUE(class, data); IOPRIO_WHO_PROCESS = 1 */
+		long v = ((long)p->io_priority_class << 13) | p->io_priority;
+		if (syscall(SYS_ioprio_set, 1, 0, v) < 0)
+			return cell_err_sys(e, errno, "process.ioPriority");
+	}
+	if (p->has_scheduler) {
+		struct sched_param sp = { .sched_priority = p->sched_priority };
+		if (sched_setscheduler(0, p->sched_policy, &sp) < 0)
+			return cell_err_sys(e, errno, "process.scheduler");
+		if (p->sched_nice && setpriority(PRIO_PROCESS, 0, p->sched_nice) < 0)
+			return cell_err_sys(e, errno, "process.scheduler.nice");
+	}
+	return 0;
+}
+
 int container_confine(const struct oci_process *p, struct cell_err *e)
 {
 	int r = sec_apply_rlimits(p, e);
 	if (r < 0)
+		return r;
+	if ((r = apply_priorities(p, e)) < 0)
 		return r;
 	if (p->has_caps && (r = sec_drop_bounding(&p->caps, e)) < 0)
 		return r;
@@ -321,6 +345,9 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 	log_debug("init: namespaces ready");
 	if ((r = write_oom_score_adj(&cfg->process, e)) < 0)
 		return r;
+	if (cfg->linux.has_personality &&
+	    personality(cfg->linux.personality) < 0)
+		return cell_err_sys(e, errno, "linux.personality");
 
 	if ((r = sync_send(ctx->sync, SYNC_HOOKS, 0, NULL, -1, e)) < 0 ||
 	    (r = sync_expect(ctx->sync, SYNC_HOOKS_DONE, &m, NULL, e)) < 0)

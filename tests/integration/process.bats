@@ -304,3 +304,18 @@ cap_mask() {
 	assert_status 0
 	[ "$output" = preserved ]
 }
+
+@test "ioPriority, scheduler and personality are applied (seen from the host)" {
+	skip_if_runc "runc 1.1 has no ioPriority/scheduler"
+	update_config '.process.ioPriority = {"class": "IOPRIO_CLASS_IDLE", "priority": 0}
+		| .process.scheduler = {"policy": "SCHED_BATCH", "nice": 5}
+		| .linux.personality = {"domain": "LINUX32"}'
+	set_args sleep 1000
+	start_container
+	local pid
+	pid="$(container_pid "$CID")"
+	[ "$(ionice -p "$pid")" = idle ]
+	chrt -p "$pid" | grep -q SCHED_BATCH
+	[ "$(ps -o ni= -p "$pid" | tr -d ' ')" = 5 ]
+	[ "$(cat /proc/$pid/personality)" = 00000008 ]
+}
