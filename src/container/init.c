@@ -118,9 +118,47 @@ static int apply_priorities(const struct oci_process *p, struct cell_err *e)
 	return 0;
 }
 
+/* process.apparmorProfile: the profile the next execve enters (as
+ * aa_change_onexec does), where AppArmor is on; elsewhere there is nothing
+ * to apply (as runc).  /proc is the container's own procfs here. */
+static int apply_apparmor(const struct oci_process *p, struct cell_err *e)
+{
+	if (!p->apparmor_profile || !*p->apparmor_profile)
+		return 0;
+	char on = 0;
+	int fd = open("/sys/module/apparmor/parameters/enabled",
+		      O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (read(fd, &on, 1) != 1)
+			on = 0;
+		close(fd);
+	}
+	if (on != 'Y') {
+		log_debug("process.apparmorProfile %s: AppArmor is not enabled",
+			  p->apparmor_profile);
+		return 0;
+	}
+	fd = open("/proc/thread-self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cell_err_sys(e, errno, "process.apparmorProfile");
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "exec %s", p->apparmor_profile);
+	int r = 0;
+	if (n < 0 || (size_t)n >= sizeof(buf) || write(fd, buf, (size_t)n) != n)
+		r = cell_err_sys(e, errno ? errno : EINVAL,
+				 "process.apparmorProfile %s", p->apparmor_profile);
+	close(fd);
+	return r;
+}
+
 int container_confine(const struct oci_process *p, struct cell_err *e)
 {
-	int r = sec_apply_rlimits(p, e);
+	int r = apply_apparmor(p, e);
+	if (r < 0)
+		return r;
+	r = sec_apply_rlimits(p, e);
 	if (r < 0)
 		return r;
 	if ((r = apply_priorities(p, e)) < 0)
