@@ -17,21 +17,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-ontainer.h"/d
-ontainer.h"/d
-ontainer.h"/d
-ontainer.h"/d
-#include "util/fd.h"
-#include "ns/ns.h"
-#include "fs/fs.h"
-#include "cgroup/cgroup.h"
-ontainer.h"/d
-ontainer.h"/d
-group.h"/d
-#include "fs/fs.h"
-#include "ns/ns.h"
+#include "container/console.h"
+#include "container/internal.h"
+#include "container/state.h"
+#include "container/sync.h"
 #include "util/cleanup.h"
-#include "util/fd.h"
 #include "util/log.h"
 #include "util/syscalls.h"
 
