@@ -144,7 +144,7 @@ static void apply_fails(struct fx *f, const struct oci_resources *r,
 /* A child that waits for "go", then runs `what`:
  * 's' spin incrementing the shared counter, 'p' pause,
  * 'd' try /dev/null then /dev/zero and exit with a bit mask of failures,
- * 'm' touch 8 MiB then pause. */
+ * 'm' touch 8 MiB then pause, 'M' the same with 64 MiB. */
 static pid_t spawn(struct fx *f, char what)
 {
 	int p[2];
@@ -168,14 +168,15 @@ static pid_t spawn(struct fx *f, char what)
 				rc |= 2;
 			_exit(rc);
 		}
-		if (what == 'm') {
+		if (what == 'm' || what == 'M') {
+			size_t len = what == 'm' ? 8 << 20 : 64 << 20;
 			/* volatile: the compiler may not drop the writes. */
-			volatile char *m = mmap(NULL, 8 << 20,
+			volatile char *m = mmap(NULL, len,
 						PROT_READ | PROT_WRITE,
 						MAP_PRIVATE | MAP_ANONYMOUS,
 						-1, 0);
 			if (m != MAP_FAILED)
-				for (size_t i = 0; i < (8 << 20); i += 4096)
+				for (size_t i = 0; i < len; i += 4096)
 					m[i] = 1;
 		}
 		for (;;)
@@ -351,6 +352,78 @@ static void test_memory(void **state)
 		free(oc);
 		assert_file(d, "memory.swappiness", "10");
 	}
+}
+
+/* One of memory and swap changed alone keeps the other's meaning: OCI's
+ * swap is memory+swap (v1 memsw; v2 swap.max = swap - limit). */
+static void test_memory_one_side(void **state)
+{
+	struct fx *f = *state;
+	bool v2;
+	const char *d = dir_of(f, "memory", &v2);
+	const char *mfile = v2 ? "memory.max" : "memory.limit_in_bytes";
+	const char *swfile = v2 ? "memory.swap.max"
+				: "memory.memsw.limit_in_bytes";
+	if (!cg_file_exists(d, swfile))
+		skip();
+	struct oci_resources r = { 0 };
+	/* swap == limit: no swap at all, written as 0 on v2 (not "max"). */
+	r.memory.limit = (struct opt_i64){ true, 64 << 20 };
+	r.memory.swap = (struct opt_i64){ true, 64 << 20 };
+	apply_ok(f, &r, false);
+	assert_file(d, swfile, v2 ? "0" : "67108864");
+
+	struct oci_resources s = { 0 };
+	s.memory.swap = (struct opt_i64){ true, 128 << 20 };
+	apply_ok(f, &s, true);
+	assert_file(d, mfile, "67108864");
+	assert_file(d, swfile, v2 ? "67108864" : "134217728");
+
+	struct oci_resources l = { 0 };
+	l.memory.limit = (struct opt_i64){ true, 96 << 20 };
+	apply_ok(f, &l, true);
+	assert_file(d, mfile, "100663296");
+	assert_file(d, swfile, v2 ? "33554432" : "134217728");
+
+	l.memory.limit.v = 256 << 20;
+	apply_fails(f, &l, "memory.limit: 268435456 is above the memory+swap "
+			   "limit 134217728 in force");
+	s.memory.swap.v = 32 << 20;
+	apply_fails(f, &s, "memory.swap: 33554432 is less than the memory "
+			   "limit 100663296 in force");
+	assert_file(d, mfile, "100663296");
+	assert_file(d, swfile, v2 ? "33554432" : "134217728");
+}
+
+/* An allocation past the limit is killed, and oom_kills counts it (v1
+ * memory.oom_control "oom_kill", v2 memory.events). */
+static void test_oom_kills(void **state)
+{
+	struct fx *f = *state;
+	bool v2;
+	const char *d = dir_of(f, "memory", &v2);
+	struct oci_resources r = { 0 };
+	r.memory.limit = (struct opt_i64){ true, 16 << 20 };
+	if (cg_file_exists(d, v2 ? "memory.swap.max"
+				 : "memory.memsw.limit_in_bytes"))
+		r.memory.swap = (struct opt_i64){ true, 16 << 20 };
+	apply_ok(f, &r, false);
+	struct cell_err e;
+	uint64_t before = 99, after = 0;
+	if (f->cg->ops->oom_kills(f->cg, &before, &e) < 0)
+		fail_msg("oom_kills: %s", e.msg);
+	assert_int_equal(before, 0);
+	pid_t pid = spawn(f, 'M');
+	enter_ok(f, pid);
+	go(f, pid);
+	int st = 0;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	f->child[--f->n_child] = 0; /* reaped */
+	close(f->go[f->n_child]);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	if (f->cg->ops->oom_kills(f->cg, &after, &e) < 0)
+		fail_msg("oom_kills: %s", e.msg);
+	assert_int_equal(after, 1);
 }
 
 static void test_cpu(void **state)
@@ -838,7 +911,8 @@ int main(void)
 	}
 	const struct CMUnitTest tests[] = {
 		T(test_detect_mode),  T(test_paths),      T(test_create_destroy),
-		T(test_memory),       T(test_cpu),        T(test_cpuset),
+		T(test_memory),       T(test_memory_one_side), T(test_oom_kills),
+		T(test_cpu),          T(test_cpuset),
 		T(test_pids_limit),   T(test_blkio_weight), T(test_throttle),
 		T(test_hugetlb),      T(test_conversions), T(test_enter),
 		T(test_freeze),       T(test_kill_all),   T(test_stats),
