@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -147,6 +148,13 @@ int cmd_update(const struct cli_globals *g, int argc, char **argv)
 	return 0;
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void print_event(const char *type, const char *id, json_t *data)
 {
 	json_t *ev = json_pack("{s:s, s:s}", "type", type, "id", id);
@@ -201,19 +209,36 @@ int cmd_events(const struct cli_globals *g, int argc, char **argv)
 	json_decref(stats);
 	if (once)
 		return 0;
+	/* OOM kills wake us at once (an eventfd on v1, POLLPRI on v2's
+	   memory.events); stats come every interval. */
 	uint64_t ooms = 0;
 	bool have_ooms = container_oom_kills(g->root, id, &ooms, &e) == 0;
+	int oomfd = have_ooms ? container_oom_fd(g->root, id, &e) : -1;
+	long long next = now_ms() + (long long)(interval * 1000);
 	for (;;) {
-		poll(NULL, 0, (int)(interval * 1000));
-		if (container_stats(g->root, id, &stats, &e) < 0)
-			return 0; /* the container is gone */
-		uint64_t now;
-		if (have_ooms && container_oom_kills(g->root, id, &now, &e) == 0 &&
-		    now > ooms) {
-			print_event("oom", id, NULL);
-			ooms = now;
+		long long wait = next - now_ms();
+		struct pollfd p = { .fd = oomfd, .events = POLLIN | POLLPRI };
+		int n = poll(&p, oomfd >= 0 ? 1 : 0, wait > 0 ? (int)wait : 0);
+		if (n > 0) {
+			char buf[4096];
+			lseek(oomfd, 0, SEEK_SET); /* v2: re-arms POLLPRI */
+			if (read(oomfd, buf, sizeof(buf)) < 0) {
+				/* nothing to do: the count below decides */
+			}
 		}
+		uint64_t now;
+		if (have_ooms && container_oom_kills(g->root, id, &now, &e) == 0)
+			for (; ooms < now; ooms++)
+				print_event("oom", id, NULL);
+		if (now_ms() < next)
+			continue;
+		next += (long long)(interval * 1000);
+		if (container_stats(g->root, id, &stats, &e) < 0)
+			break; /* the container is gone */
 		print_event("stats", id, stats);
 		json_decref(stats);
 	}
+	if (oomfd >= 0)
+		close(oomfd);
+	return 0;
 }

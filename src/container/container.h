@@ -57,6 +57,9 @@ int container_update(const char *root, const char *id, json_t *resources,
 		     struct cell_err *e);
 int container_stats(const char *root, const char *id, json_t **out,
 		    struct cell_err *e);
+/* An fd that wakes poll (POLLIN or POLLPRI) on each OOM kill in the
+ * container's cgroup; read it after each wake. */
+int container_oom_fd(const char *root, const char *id, struct cell_err *e);
 /* OOM kills so far in the container's cgroup. */
 int container_oom_kills(const char *root, const char *id, uint64_t *out,
 			struct cell_err *e);

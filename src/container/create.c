@@ -50,45 +50,6 @@ static void crash_point(const char *step)
 #define crash_point(step) ((void)0)
 #endif
 
-/* The devices every container gets (the runtime-spec's default devices,
- * the pty ones, and mknod of anything) plus linux.devices, allowed after
- * the config's own rules, as engines expect of runc. */
-static const struct oci_device_rule default_rules[] = {
-	{ true, 'c', -1, -1, "m" },  { true, 'b', -1, -1, "m" },
-	{ true, 'c', 1, 3, "rwm" },  { true, 'c', 1, 5, "rwm" },
-	{ true, 'c', 1, 7, "rwm" },  { true, 'c', 1, 8, "rwm" },
-	{ true, 'c', 1, 9, "rwm" },  { true, 'c', 5, 0, "rwm" },
-	{ true, 'c', 5, 1, "rwm" },  { true, 'c', 5, 2, "rwm" },
-	{ true, 'c', 136, -1, "rwm" },
-};
-
-static int apply_resources(struct cgroup *cg, const struct oci_config *cfg,
-			   struct cell_err *e)
-{
-	struct oci_resources r = cfg->linux.resources;
-	size_t n = r.n_devices + ARRAY_SIZE(default_rules) + cfg->linux.n_devices;
-	_cleanup_free_ struct oci_device_rule *rules = calloc(n, sizeof(*rules));
-	if (!rules)
-		return cell_err_sys(e, ENOMEM, "device rules");
-	size_t k = 0;
-	for (size_t i = 0; i < r.n_devices; i++)
-		rules[k++] = r.devices[i];
-	for (size_t i = 0; i < ARRAY_SIZE(default_rules); i++)
-		rules[k++] = default_rules[i];
-	for (size_t i = 0; i < cfg->linux.n_devices; i++) {
-		const struct oci_device *d = &cfg->linux.devices[i];
-		if (d->type == 'p')
-			continue;
-		rules[k++] = (struct oci_device_rule){
-			.allow = true, .type = d->type == 'b' ? 'b' : 'c',
-			.major = d->major, .minor = d->minor, .access = "rwm",
-		};
-	}
-	r.devices = rules;
-	r.n_devices = k;
-	return cgroup_apply(cg, &r, false, e);
-}
-
 static int resolve_rootfs(const char *bundle, const struct oci_config *cfg,
 			  char **out, struct cell_err *e)
 {
@@ -388,7 +349,9 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	}
 	crash_point("cgroup");
 	log_debug("create: cgroup made");
-	if (!L->no_cgroup && (r = apply_resources(L->cg, cfg, e)) < 0)
+	if (!L->no_cgroup &&
+	    (r = container_apply_resources(L->cg, cfg, &cfg->linux.resources,
+					   false, e)) < 0)
 		goto fail;
 
 	if (!run_mode) {

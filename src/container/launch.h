@@ -31,6 +31,14 @@ void launch_cleanup(struct launch *L);
  * exits; returns its exit code (128+N for a signal). */
 int container_wait(pid_t pid, int pidfd, int master, struct cell_err *e);
 
+/* linux.resources (or an update's) on the cgroup, with the device rules
+ * every container keeps (the spec's default devices, ptys, mknod, and
+ * linux.devices) after the given ones: an update with devices must not
+ * take /dev/null away. */
+int container_apply_resources(struct cgroup *cg, const struct oci_config *cfg,
+			      const struct oci_resources *res, bool update,
+			      struct cell_err *e);
+
 /* Remove a stopped container: poststop hooks, cgroup, state dir. */
 int container_destroy(struct container *c, struct cell_err *e);
 

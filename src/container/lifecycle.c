@@ -271,6 +271,50 @@ int container_delete(const char *root, const char *id, bool force,
 
 /* ------------------------------------------------- pause, ps, update, stats */
 
+/* The devices every container gets (the runtime-spec's default devices,
+ * the pty ones, and mknod of anything) plus linux.devices, allowed after
+ * the config's own rules, as engines expect of runc. */
+static const struct oci_device_rule default_rules[] = {
+	{ true, 'c', -1, -1, "m" },  { true, 'b', -1, -1, "m" },
+	{ true, 'c', 1, 3, "rwm" },  { true, 'c', 1, 5, "rwm" },
+	{ true, 'c', 1, 7, "rwm" },  { true, 'c', 1, 8, "rwm" },
+	{ true, 'c', 1, 9, "rwm" },  { true, 'c', 5, 0, "rwm" },
+	{ true, 'c', 5, 1, "rwm" },  { true, 'c', 5, 2, "rwm" },
+	{ true, 'c', 136, -1, "rwm" },
+};
+
+int container_apply_resources(struct cgroup *cg, const struct oci_config *cfg,
+			      const struct oci_resources *res, bool update,
+			      struct cell_err *e)
+{
+	struct oci_resources r = *res;
+	/* An update that says nothing of devices leaves them alone. */
+	if (update && r.n_devices == 0)
+		return cgroup_apply(cg, &r, true, e);
+	size_t n = r.n_devices + ARRAY_SIZE(default_rules) + cfg->linux.n_devices;
+	_cleanup_free_ struct oci_device_rule *rules = calloc(n, sizeof(*rules));
+	if (!rules)
+		return cell_err_sys(e, ENOMEM, "device rules");
+	size_t k = 0;
+	for (size_t i = 0; i < r.n_devices; i++)
+		rules[k++] = r.devices[i];
+	for (size_t i = 0; i < ARRAY_SIZE(default_rules); i++)
+		rules[k++] = default_rules[i];
+	for (size_t i = 0; i < cfg->linux.n_devices; i++) {
+		const struct oci_device *d = &cfg->linux.devices[i];
+		if (d->type == 'p')
+			continue;
+		rules[k++] = (struct oci_device_rule){
+			.allow = true, .type = d->type == 'b' ? 'b' : 'c',
+			.major = d->major, .minor = d->minor, .access = "rwm",
+		};
+	}
+	r.devices = rules;
+	r.n_devices = k;
+	return cgroup_apply(cg, &r, update, e);
+}
+
+
 static int load_live(const char *root, const char *id, bool lock,
 		     struct container **c, struct cgroup **cg,
 		     struct cell_err *e)
@@ -324,7 +368,9 @@ int container_update(const char *root, const char *id, json_t *resources,
 	memset(&res, 0, sizeof(res));
 	if ((r = oci_resources_parse(resources, "update", "resources", &res, e)) < 0)
 		return r;
-	r = cgroup_apply(cg, &res, true, e);
+	const struct oci_config *cfg;
+	if ((r = container_config(c, &cfg, e)) == 0)
+		r = container_apply_resources(cg, cfg, &res, true, e);
 	oci_resources_free(&res);
 	if (r < 0)
 		return r;
@@ -361,4 +407,14 @@ int container_oom_kills(const char *root, const char *id, uint64_t *out,
 	if (r < 0)
 		return r;
 	return cg->ops->oom_kills(cg, out, e);
+}
+
+int container_oom_fd(const char *root, const char *id, struct cell_err *e)
+{
+	_cleanup_container_ struct container *c = NULL;
+	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	int r = load_live(root, id, false, &c, &cg, e);
+	if (r < 0)
+		return r;
+	return cg->ops->oom_fd(cg, e);
 }

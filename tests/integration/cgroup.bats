@@ -471,6 +471,16 @@ memsw_expect() {
 	fi
 }
 
+@test "devices: update -r with device rules keeps the default devices" {
+	set_args sleep 1000
+	start_container
+	echo '{"devices": [{"allow": false, "access": "rwm"}]}' |
+		rt update -r - "$CID"
+	runtime exec "$CID" sh -c ': >/dev/null && head -c 3 /dev/zero | wc -c'
+	assert_status 0
+	[ "$output" = 3 ]
+}
+
 # === the promises, under load ===============================================
 
 @test "fork bomb: pids.current stays <= 64, the container gets EAGAIN, the host still forks" {
