@@ -243,13 +243,13 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 		close(fds[1]);
 		return r;
 	}
-	pid_t pid = sys_clone3(&args);
+	pid_t pid = sys_clone3_or_clone(&args);
 	if (pid < 0 && cgfd >= 0) {
 		/* Older kernels or a cgroup the kernel refuses to start in:
 		   clone normally and move the process after. */
 		args.flags &= ~CLONE_INTO_CGROUP;
 		cgfd = -1;
-		pid = sys_clone3(&args);
+		pid = sys_clone3_or_clone(&args);
 	}
 	if (pid == 0) {
 		close(L->sync);

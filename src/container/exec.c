@@ -249,11 +249,11 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	if ((r = cg->ops->join_fds(cg, x.cgroup_fds, ARRAY_SIZE(x.cgroup_fds),
 				   &x.n_cgroup_fds, e)) < 0)
 		goto out;
-	pid_t pid = sys_clone3(&args);
+	pid_t pid = sys_clone3_or_clone(&args);
 	if (pid < 0 && cgfd >= 0) {
 		args.flags &= ~CLONE_INTO_CGROUP;
 		cgfd = -1;
-		pid = sys_clone3(&args);
+		pid = sys_clone3_or_clone(&args);
 	}
 	if (pid == 0) {
 		close(sync);

@@ -3,6 +3,7 @@
 #ifndef CELL_UTIL_SYSCALLS_H
 #define CELL_UTIL_SYSCALLS_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sched.h>
@@ -52,6 +53,23 @@ static inline pid_t sys_clone3(struct cell_clone_args *args)
 static inline int sys_pidfd_open(pid_t pid, unsigned int flags)
 {
 	return (int)syscall(SYS_pidfd_open, pid, flags);
+}
+
+/* clone3, or where it is missing (Linux < 5.3, valgrind) the classic clone
+ * with the same namespace flags and a pidfd opened after.  The fallback
+ * cannot start the child in a cgroup: the caller asks without
+ * CLONE_INTO_CGROUP when this one fails. */
+static inline pid_t sys_clone3_or_clone(struct cell_clone_args *args)
+{
+	pid_t pid = sys_clone3(args);
+	if (pid >= 0 || errno != ENOSYS || (args->flags & CLONE_INTO_CGROUP))
+		return pid;
+	unsigned long flags = (unsigned long)(args->flags & ~(uint64_t)CLONE_PIDFD) |
+			      (unsigned long)args->exit_signal;
+	pid = (pid_t)syscall(SYS_clone, flags, 0, NULL, NULL, 0);
+	if (pid > 0 && (args->flags & CLONE_PIDFD))
+		*(int *)(uintptr_t)args->pidfd = sys_pidfd_open(pid, 0);
+	return pid;
 }
 
 static inline int sys_pidfd_send_signal(int pidfd, int sig, siginfo_t *info,
