@@ -31,6 +31,7 @@ check() { # expected-exit args...
 		sed 's/^/    /' "$dir/err" | head -30
 	else
 		p=$((p + 1))
+		[ -n "${VG_DEBUG:-}" ] && echo "ok: $* -> $($CELL --root $root state vg 2>&1 | grep status)"
 	fi
 }
 check 0 --root $root state vg
