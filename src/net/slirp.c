@@ -57,8 +57,10 @@ struct proc_id {
 	unsigned long long start; /* /proc/<pid>/stat field 22, clock ticks */
 };
 
-/* The start time and state of `pid`; -ESRCH when there is none. */
-static int proc_stat(pid_t pid, unsigned long long *start, char *state)
+/* The start time, state and name of `pid` (state, comm may be NULL);
+ * -ESRCH when there is none. */
+static int proc_stat(pid_t pid, unsigned long long *start, char *state,
+		     char comm[16])
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -73,9 +75,11 @@ static int proc_stat(pid_t pid, unsigned long long *start, char *state)
 	buf[n] = '\0';
 	/* comm may hold spaces and parentheses: fields start after the
 	   last ')'.  Field 3 is the state, field 22 the start time. */
-	char *p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || !p[2])
+	char *p = strrchr(buf, ')'), *open_paren = strchr(buf, '(');
+	if (!p || !open_paren || open_paren > p || p[1] != ' ' || !p[2])
 		return -EINVAL;
+	if (comm)
+		snprintf(comm, 16, "%.*s", (int)(p - open_paren - 1), open_paren + 1);
 	p += 2;
 	if (state)
 		*state = *p;
@@ -91,10 +95,11 @@ static int proc_stat(pid_t pid, unsigned long long *start, char *state)
 	return errno || end == p ? -EINVAL : 0;
 }
 
-/* A pidfd for `id` if it is still that process and not a zombie, else
- * -1.  The pidfd is taken first, then the start time checked: a match
- * proves the pidfd names the recorded process. */
-static int proc_open(const struct proc_id *id)
+/* A pidfd for `id` if it is still that process (and named `comm`, when
+ * not NULL) and not a zombie, else -1.  The pidfd is taken first, then
+ * the start time checked: a match proves the pidfd names the recorded
+ * process. */
+static int proc_open(const struct proc_id *id, const char *comm)
 {
 	if (id->pid <= 0)
 		return -1;
@@ -102,9 +107,9 @@ static int proc_open(const struct proc_id *id)
 	if (fd < 0)
 		return -1;
 	unsigned long long start;
-	char state;
-	if (proc_stat(id->pid, &start, &state) < 0 || start != id->start ||
-	    state == 'Z' || state == 'X') {
+	char state, name[16];
+	if (proc_stat(id->pid, &start, &state, name) < 0 || start != id->start ||
+	    state == 'Z' || state == 'X' || (comm && strcmp(name, comm))) {
 		close(fd);
 		return -1;
 	}
@@ -113,7 +118,7 @@ static int proc_open(const struct proc_id *id)
 
 static bool proc_alive(const struct proc_id *id)
 {
-	int fd = proc_open(id);
+	int fd = proc_open(id, NULL);
 	if (fd < 0)
 		return false;
 	close(fd);
@@ -129,10 +134,11 @@ static bool pidfd_wait(int pidfd, int timeout_ms)
 	return n > 0;
 }
 
-/* SIGTERM, then SIGKILL: slirp4netns has nothing to flush. */
-static void proc_stop(const struct proc_id *id)
+/* SIGTERM, then SIGKILL: slirp4netns has nothing to flush.  Only a
+ * process named slirp4netns: a record is a file, and files can lie. */
+static void slirp_stop(const struct proc_id *id)
 {
-	_cleanup_close_ int fd = proc_open(id);
+	_cleanup_close_ int fd = proc_open(id, "slirp4netns");
 	if (fd < 0)
 		return;
 	sys_pidfd_send_signal(fd, SIGTERM, NULL, 0);
@@ -205,7 +211,7 @@ __attribute__((noreturn)) static void slirp_exec(char *const argv[],
 	if (report < 0)
 		_exit(127);
 	struct proc_id me = { .pid = getpid() };
-	if (proc_stat(me.pid, &me.start, NULL) < 0 ||
+	if (proc_stat(me.pid, &me.start, NULL, NULL) < 0 ||
 	    write_all(report, &me, sizeof(me)) < 0)
 		_exit(127);
 	int null = open("/dev/null", O_RDONLY);
@@ -266,7 +272,7 @@ static int slirp_spawn(char *const argv[], struct spawn_fds f,
 	return 0;
 }
 
-/* The last line slirp4netns wrote: why it stopped. */
+/* The last lines slirp4netns wrote, on one line: why it stopped. */
 static void log_tail(int state_dirfd, char *out, size_t size)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -274,11 +280,24 @@ static void log_tail(int state_dirfd, char *out, size_t size)
 	out[0] = '\0';
 	if (file_read_at(state_dirfd, NET_SLIRP_LOG, 1u << 20, &buf, NULL, &ign) < 0)
 		return;
-	size_t n = strlen(buf);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	char *nl = strrchr(buf, '\n');
-	snprintf(out, size, "%s", nl ? nl + 1 : buf);
+	char *lines[3] = { 0 };
+	size_t n = 0;
+	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save))
+		if (*l) {
+			if (n == ARRAY_SIZE(lines)) {
+				memmove(lines, lines + 1, sizeof(lines) - sizeof(lines[0]));
+				n--;
+			}
+			lines[n++] = l;
+		}
+	size_t len = 0;
+	for (size_t i = 0; i < n && len < size; i++) {
+		int w = snprintf(out + len, size - len, "%s%s", i ? "; " : "", lines[i]);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
 }
 
 /* Until slirp4netns writes to its ready fd; EOF first means it died. */
@@ -381,7 +400,7 @@ int slirp_setup(const struct net_opts *o, const char *state_dir, pid_t pid,
 		struct cell_err *e)
 {
 	struct proc_id target = { .pid = pid };
-	int r = proc_stat(pid, &target.start, NULL);
+	int r = proc_stat(pid, &target.start, NULL, NULL);
 	if (r < 0)
 		return cell_err_sys(e, -r, "the container's init %d", (int)pid);
 
@@ -455,7 +474,7 @@ int slirp_release(json_t *st, int state_dirfd, struct cell_err *e)
 	struct proc_id slirp;
 	if (!load_proc(st, "slirp4netns", &slirp))
 		return 0;
-	proc_stop(&slirp);
+	slirp_stop(&slirp);
 	if (unlinkat(state_dirfd, NET_SLIRP_SOCKET, 0) < 0 && errno != ENOENT)
 		return cell_err_sys(e, errno, "remove %s", NET_SLIRP_SOCKET);
 	return 0;
@@ -477,7 +496,7 @@ static void gc_one(int rootfd, const char *id)
 	if (!st || !load_proc(st, "slirp4netns", &slirp) ||
 	    !load_proc(st, "init", &init) || proc_alive(&init))
 		return;
-	proc_stop(&slirp);
+	slirp_stop(&slirp);
 }
 
 int slirp_gc(int rootfd, struct cell_err *e)
