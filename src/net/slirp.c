@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -335,10 +336,15 @@ static int slirp_api(int state_dirfd, json_t *req, json_t **reply,
 	_cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return cell_err_sys(e, errno, "socket");
+	struct timeval tv = { .tv_sec = 5 };
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
 		return cell_err_sys(e, errno, "connect to the slirp4netns API socket");
-	if (write_all(s, text, strlen(text)) < 0)
-		return cell_err_sys(e, errno, "slirp4netns API: send");
+	/* send, not write: a slirp4netns that went away must not SIGPIPE
+	   the runtime */
+	if (send(s, text, strlen(text), MSG_NOSIGNAL) != (ssize_t)strlen(text))
+		return cell_err_sys(e, errno ? errno : EIO, "slirp4netns API: send");
 	shutdown(s, SHUT_WR);
 	char buf[4096];
 	ssize_t n = read_all(s, buf, sizeof(buf) - 1);
@@ -470,7 +476,6 @@ int slirp_setup(const struct net_opts *o, const char *state_dir, pid_t pid,
 
 int slirp_release(json_t *st, int state_dirfd, struct cell_err *e)
 {
-	(void)e;
 	struct proc_id slirp;
 	if (!load_proc(st, "slirp4netns", &slirp))
 		return 0;
