@@ -120,9 +120,10 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 	/* Until the user's process runs, no one in the container may ptrace
 	   or open /proc/<pid>/{exe,mem,fd} of this runtime copy.  Rootless,
 	   the runtime (an ordinary user) writes our id maps through
-	   /proc/<pid>, which a non-dumpable process's owner cannot open: so
-	   then only from GO on — before it nothing of the container exists
-	   and only that same user could reach us. */
+	   /proc/<pid> and its network setup (slirp4netns) opens our
+	   /proc/<pid>/ns/{user,net}, which a non-dumpable process's owner
+	   cannot: so then only from HOOKS_DONE on — before it nothing of the
+	   container has run and only that same user could reach us. */
 	if (!ctx->rootless)
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if ((r = cgroup_join_self(ctx->cgroup_fds, ctx->n_cgroup_fds, e)) < 0)
@@ -131,7 +132,6 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 	if ((r = sync_expect(ctx->sync, SYNC_GO, &m, NULL, e)) < 0)
 		return r;
 	*hostpid = m.value;
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
 	log_debug("init: go");
 	if ((r = setup_namespaces(ctx, e)) < 0)
@@ -146,6 +146,7 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 	if ((r = sync_send(ctx->sync, SYNC_HOOKS, 0, NULL, -1, e)) < 0 ||
 	    (r = sync_expect(ctx->sync, SYNC_HOOKS_DONE, &m, NULL, e)) < 0)
 		return r;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
 	struct rootfs_state rs;
 	fs_state_init(&rs);
