@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "util/syscalls.h"
 
@@ -36,9 +38,18 @@ void signals_reset(void)
 {
 	sigset_t none;
 	sigemptyset(&none);
+	/* rt_sigaction itself: glibc's signal() refuses the two real-time
+	   signals it keeps for threads (32, 33), and a caller may have left
+	   them ignored. */
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		unsigned long mask;
+	} dfl = { 0 };
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
