@@ -121,22 +121,24 @@ __attribute__((noreturn)) static void monitor(const struct cli_globals *g,
 
 	/* The init is a fork of this process, so ours to wait for. */
 	co->detach = true;
-	json_t *st = NULL;
-	if (container_run(co, &code, &e) < 0 ||
-	    container_state_of(g->root, o->name, &st, &e) < 0) {
+	if (container_run(co, &code, &e) < 0) {
 		dprintf(report, "%d %s", e.errnum, e.msg);
 		_exit(failure_status(&e));
 	}
-	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
-	json_decref(st);
 	if (write(report, "R", 1) != 1)
 		log_warn("run %s: the caller went away", o->name);
 	close(report);
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			_exit(PEOPLE_EXIT_ERROR);
-	code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	/* The init is our only child (a short command may be gone already:
+	   its state then has no pid to ask for, but it waits here). */
+	int status = 0;
+	pid_t w;
+	while ((w = waitpid(-1, &status, 0)) < 0 && errno == EINTR)
+		;
+	if (w < 0)
+		code = PEOPLE_EXIT_ERROR;
+	else
+		code = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+					   : WEXITSTATUS(status);
 	record_exit(dir, code);
 	if (o->rm) {
 		container_delete(g->root, o->name, true, &e);
