@@ -318,6 +318,34 @@ int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out,
 		cgroup_free(cg);
 		return r;
 	}
+	/* Rootless on cgroup v2: the default goes beside our own cgroup,
+	   inside the subtree delegated to us (systemd's user@.service, or
+	   a directory chown'ed to the user), not below the root. */
+	_cleanup_free_ char *rootless_path = NULL;
+	if (dflt && geteuid() != 0 && cg->mode == CGROUP_MODE_UNIFIED &&
+	    v2_own && strcmp(v2_own, "/") != 0) {
+		char *slash = strrchr(v2_own, '/');
+		int plen = slash ? (int)(slash - v2_own) : 0;
+		if (asprintf(&rootless_path, "%.*s/cell-%s", plen, v2_own, id) < 0) {
+			cgroup_free(cg);
+			return cell_err_sys(e, ENOMEM, "cgroup");
+		}
+		layout_free(cg->layout);
+		cg->layout = calloc(1, sizeof(*cg->layout));
+		free(v2_own);
+		free(first_own);
+		v2_own = first_own = NULL;
+		r = cg->layout ? layout_build(cg->layout, cg->mode, rootless_path,
+					      false, &v2_own, &first_own, e)
+			       : cell_err_sys(e, ENOMEM, "cgroup");
+		if (r < 0) {
+			cgroup_free(cg);
+			return r;
+		}
+		cg->layout->default_path = true;
+		cgroups_path = rootless_path;
+		relative = false;
+	}
 	const char *own = v2_own ? v2_own : first_own;
 	_cleanup_free_ char *joined =
 		relative ? path_join(own ? own : "/", cgroups_path)

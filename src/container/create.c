@@ -325,17 +325,18 @@ int container_launch(const struct create_opts *o, bool run_mode,
 		goto fail;
 	L->c->bundle = strdup(L->bundle);
 	L->c->rootfs = strdup(L->rootfs);
-	L->c->cgroups_path =
-		cfg->linux.cgroups_path ? strdup(cfg->linux.cgroups_path) : NULL;
+	/* The cgroup's path as resolved now (a relative or rootless default
+	   depends on the caller's own cgroup): later commands, run from
+	   anywhere, must find the same one. */
+	if ((r = cgroup_new(cfg->linux.cgroups_path, o->id, &L->cg, e)) < 0)
+		goto fail;
+	L->c->cgroups_path = strdup(L->cg->path);
 	/* A first, small record (no config yet: status "creating") lets
 	   delete --force find the cgroup if we die before the end. */
 	if ((r = container_save(L->c, e)) < 0)
 		goto fail;
 	L->c->config_json = json_incref(cfg->json);
 	crash_point("state");
-
-	if ((r = cgroup_new(cfg->linux.cgroups_path, o->id, &L->cg, e)) < 0)
-		goto fail;
 	if ((r = cgroup_create(L->cg, e)) < 0) {
 		/* Rootless without a delegated cgroup: run, unlimited, and
 		   say so (a failure would leave people with nothing). */

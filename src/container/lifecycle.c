@@ -295,9 +295,14 @@ int container_apply_resources(struct cgroup *cg, const struct oci_config *cfg,
 			      struct cell_err *e)
 {
 	struct oci_resources r = *res;
-	/* An update that says nothing of devices leaves them alone. */
-	if (update && r.n_devices == 0)
-		return cgroup_apply(cg, &r, true, e);
+	/* An update that says nothing of devices leaves them alone.
+	   Rootless, device rules are not ours to set (an eBPF program needs
+	   privilege) nor needed: the user namespace cannot mknod, and the
+	   host's nodes keep the host's permissions. */
+	if ((update && r.n_devices == 0) || geteuid() != 0) {
+		r.n_devices = 0;
+		return cgroup_apply(cg, &r, update, e);
+	}
 	size_t n = r.n_devices + ARRAY_SIZE(default_rules) + cfg->linux.n_devices;
 	_cleanup_free_ struct oci_device_rule *rules = calloc(n, sizeof(*rules));
 	if (!rules)

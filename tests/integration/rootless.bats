@@ -84,3 +84,47 @@ as_user() {
 	assert_output_contains "linux.uidMappings"
 	[ -z "$(ls -A "$XDG/cell" 2>/dev/null | grep -v '^\.')" ]
 }
+
+# cgroup v2 delegation (run in the v2 VM by v2-suite.sh): a subtree chown'ed
+# to the user, the caller in a leaf of it; cell puts the container beside
+# the caller's cgroup and its limits apply.
+@test "rootless: limits apply in a delegated cgroup v2 subtree" {
+	[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || skip "needs a pure cgroup v2 host (the v2 VM)"
+	local d="/sys/fs/cgroup/cell-deleg-$$"
+	for c in memory pids; do
+		echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control
+	done
+	mkdir "$d" "$d/leaf"
+	chown -R "$RUID:$RUID" "$d"
+	echo "+memory +pids" >"$d/cgroup.subtree_control"
+	run sh -c "echo \$\$ >$d/leaf/cgroup.procs && exec setpriv --reuid $RUID --regid $RUID --clear-groups env HOME=$TEST_DIR XDG_RUNTIME_DIR=$XDG $RUNTIME run --name deleg --memory 64m --pids-limit 32 -- sh -c 'cat /proc/self/cgroup; echo ok'"
+	local rc=$status out=$output
+	local left
+	left="$(ls -d "$d"/cell-* 2>/dev/null || true)"
+	rmdir "$d"/cell-* "$d/leaf" "$d" 2>/dev/null || true
+	[ "$rc" -eq 0 ] || fail "status $rc: $out"
+	printf '%s\n' "$out" | grep -q ok
+	! printf '%s\n' "$out" | grep -q "warning: no cgroup" || fail "no cgroup: $out"
+	[ -z "$left" ] || fail "cgroup left behind: $left"
+}
+
+@test "rootless: the delegated cgroup carries the limits while the container runs" {
+	[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] || skip "needs a pure cgroup v2 host (the v2 VM)"
+	local d="/sys/fs/cgroup/cell-deleg2-$$"
+	for c in memory pids; do
+		echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control
+	done
+	mkdir "$d" "$d/leaf"
+	chown -R "$RUID:$RUID" "$d"
+	echo "+memory +pids" >"$d/cgroup.subtree_control"
+	sh -c "echo \$\$ >$d/leaf/cgroup.procs && exec setpriv --reuid $RUID --regid $RUID --clear-groups env HOME=$TEST_DIR XDG_RUNTIME_DIR=$XDG $RUNTIME run -d --name deleg2 --memory 64m --pids-limit 32 -- sleep 100" </dev/null >/dev/null 2>&1
+	local cg="$d/cell-deleg2"
+	local mem pids
+	mem="$(cat "$cg/memory.max" 2>/dev/null)"
+	pids="$(cat "$cg/pids.max" 2>/dev/null)"
+	as_user "$RUNTIME" stop -t 0 deleg2 >/dev/null 2>&1 || true
+	for _ in $(seq 50); do [ -d "$cg" ] || break; sleep 0.1; done
+	rmdir "$cg" "$d/leaf" "$d" 2>/dev/null || true
+	[ "$mem" = 67108864 ] || fail "memory.max: '$mem'"
+	[ "$pids" = 32 ] || fail "pids.max: '$pids'"
+}

@@ -4,7 +4,7 @@
 # Prints "v2 totals: P passed F failed S skipped" (last line).
 #
 #   BUILD        build dir under the repo (default build)
-#   V2_SUITES    bats suites to run (default "lifecycle exec cgroup")
+#   V2_SUITES    bats suites to run (default "lifecycle exec cgroup rootless")
 #   CELL_TEST_FAST=1  leave out tests tagged slow (seconds of real load)
 #   V2_FILTER    only the tests whose name matches this regex (bats -f)
 # A virtio scratch disk attached to the VM (cgroup_v2_lib.sh --suite does
@@ -40,7 +40,7 @@ for t in "$BUILD"/tests/unit/test_cgroup; do
 	p=$((p + tp)) f=$((f + tf)) s=$((s + ts))
 done
 suites=""
-for b in ${V2_SUITES:-lifecycle exec cgroup}; do
+for b in ${V2_SUITES:-lifecycle exec cgroup rootless}; do
 	[ -f tests/integration/$b.bats ] && suites="$suites tests/integration/$b.bats"
 done
 filter=""
