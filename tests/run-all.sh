@@ -91,7 +91,7 @@ fi
 if wants v2; then
 	stage "cgroup v2 (throwaway VM)"
 	if [ -x ../shared/tools/vmrun ]; then
-		if ../shared/tools/vmrun --timeout 900 -- sh tests/integration/v2-suite.sh \
+		if ../shared/tools/vmrun --timeout 1800 -- sh tests/integration/v2-suite.sh \
 			>"$log/v2.out" 2>&1; then :; fi
 		cat "$log/v2.out" | grep -E '^(v2|  )' | head -60
 		line=$(grep -E '^v2 totals: ' "$log/v2.out" | tail -1)
