@@ -13,50 +13,6 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 
-/* Indexed by capability number, as in <linux/capability.h>. */
-static const char *const cap_names[] = {
-	"CAP_CHOWN",
-	"CAP_DAC_OVERRIDE",
-	"CAP_DAC_READ_SEARCH",
-	"CAP_FOWNER",
-	"CAP_FSETID",
-	"CAP_KILL",
-	"CAP_SETGID",
-	"CAP_SETUID",
-	"CAP_SETPCAP",
-	"CAP_LINUX_IMMUTABLE",
-	"CAP_NET_BIND_SERVICE",
-	"CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN",
-	"CAP_NET_RAW",
-	"CAP_IPC_LOCK",
-	"CAP_IPC_OWNER",
-	"CAP_SYS_MODULE",
-	"CAP_SYS_RAWIO",
-	"CAP_SYS_CHROOT",
-	"CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT",
-	"CAP_SYS_ADMIN",
-	"CAP_SYS_BOOT",
-	"CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE",
-	"CAP_SYS_TIME",
-	"CAP_SYS_TTY_CONFIG",
-	"CAP_MKNOD",
-	"CAP_LEASE",
-	"CAP_AUDIT_WRITE",
-	"CAP_AUDIT_CONTROL",
-	"CAP_SETFCAP",
-	"CAP_MAC_OVERRIDE",
-	"CAP_MAC_ADMIN",
-	"CAP_SYSLOG",
-	"CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND",
-	"CAP_AUDIT_READ",
-	"CAP_PERFMON",
-	"CAP_BPF",
-	"CAP_CHECKPOINT_RESTORE",
-};
 
 /* The highest capability this kernel knows.  libcap finds it by probing
  * PR_CAPBSET_READ, which works before /proc is mounted in the container. */
@@ -64,7 +20,7 @@ static int cap_last(void)
 {
 	int bits = (int)cap_max_bits();
 	if (bits <= 0 || bits > 64)
-		bits = (int)ARRAY_SIZE(cap_names);
+		bits = 41; /* CAP_CHECKPOINT_RESTORE + 1 */
 	return bits - 1;
 }
 
@@ -76,8 +32,9 @@ static uint64_t cap_known_mask(void)
 
 static const char *cap_name(int cap, char *buf, size_t len)
 {
-	if (cap >= 0 && (size_t)cap < ARRAY_SIZE(cap_names))
-		return cap_names[cap];
+	const char *n = oci_cap_name(cap);
+	if (n)
+		return n;
 	snprintf(buf, len, "CAP_%d", cap);
 	return buf;
 }
@@ -239,8 +196,8 @@ static void known_caps_build(void)
 {
 	int last = cap_last();
 	for (int cap = 0; cap <= last; cap++) {
-		if ((size_t)cap < ARRAY_SIZE(cap_names)) {
-			known_caps[cap] = cap_names[cap];
+		if (oci_cap_name(cap)) {
+			known_caps[cap] = oci_cap_name(cap);
 			continue;
 		}
 		/* Newer than this table: libcap may know its name. */
