@@ -129,12 +129,7 @@ int cg_mkdir_p(const char *mount, const char *dir, struct cell_err *e)
 		char *slash = strchr(s, '/');
 		if (slash)
 			*slash = '\0';
-		int r = mkdir(p, 0755);
-		/* a concurrent delete may just have removed the shared
-		   "/cell" parent (cg_rmdir_default_parent): make it again */
-		if (r < 0 && errno == ENOENT && s != p + ml + 1)
-			return cg_mkdir_p(mount, dir, e);
-		if (r < 0 && errno != EEXIST)
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
 			return cell_err_sys(e, errno, "mkdir %s", p);
 		if (!slash)
 			break;
@@ -270,16 +265,4 @@ int cg_signal_pids(const char *dir, int sig, size_t *n_signalled,
 	if (n_signalled)
 		*n_signalled = sent;
 	return 0;
-}
-
-void cg_rmdir_default_parent(const char *mount, const char *dir)
-{
-	size_t ml = strlen(mount);
-	if (strncmp(dir, mount, ml) != 0 || strncmp(dir + ml, "/cell/", 6) != 0 ||
-	    strchr(dir + ml + 6, '/'))
-		return;
-	char parent[4096];
-	if (snprintf(parent, sizeof(parent), "%.*s/cell", (int)ml, mount) <
-	    (int)sizeof(parent))
-		rmdir(parent); /* fails while other containers live there */
 }

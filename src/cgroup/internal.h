@@ -68,9 +68,6 @@ int cg_mkdir_p(const char *mount, const char *dir, struct cell_err *e);
 /* rmdir the directory and any sub-cgroups, leaf first, retrying on EBUSY
  * for about a second.  Missing is success. */
 int cg_rmdir_tree(const char *dir, struct cell_err *e);
-/* After the leaf is gone: remove the shared default parent <mount>/cell
- * when dir was <mount>/cell/<id> and nothing else is left in it. */
-void cg_rmdir_default_parent(const char *mount, const char *dir);
 /* Every pid in dir/cgroup.procs and in the sub-cgroups below. */
 int cg_read_pids(const char *dir, pid_t **pids, size_t *n,
 		 struct cell_err *e);

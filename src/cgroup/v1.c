@@ -246,10 +246,6 @@ static int v1_destroy(struct cgroup *cg, struct cell_err *e)
 		if (!dir)
 			continue;
 		int r = cg_rmdir_tree(dir, &one);
-		if (r == 0)
-			cg_rmdir_default_parent(i < l->n_v1 ? l->v1[i].mount
-							    : l->v2_mount,
-						dir);
 		if (r < 0 && first == 0) {
 			first = r;
 			*e = one;

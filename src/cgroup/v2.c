@@ -200,8 +200,6 @@ static int v2_destroy(struct cgroup *cg, struct cell_err *e)
 		cg->v2_fd = -1;
 	}
 	int r = cg_rmdir_tree(cg->layout->v2_dir, e);
-	if (r == 0)
-		cg_rmdir_default_parent(cg->layout->v2_mount, cg->layout->v2_dir);
 	return r < 0 ? cell_err_wrap(e, "cgroup: destroy") : 0;
 }
 
