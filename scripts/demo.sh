@@ -68,7 +68,7 @@ say "and the host still forks fine: $(sh -c 'true & wait; echo ok')"
 
 bold "7. The host is untouched afterwards"
 left_state="$(cell list -q | wc -l)"
-left_cg="$(ls -d /sys/fs/cgroup/*/cell/cell-* /sys/fs/cgroup/cell/cell-* /sys/fs/cgroup/*/cell/demo-* 2>/dev/null | wc -l)"
+left_cg="$(ls -d /sys/fs/cgroup/*/cell-cell-* /sys/fs/cgroup/cell-cell-* /sys/fs/cgroup/*/cell-demo-* 2>/dev/null | wc -l)"
 left_mounts="$(grep -c "$ROOT" /proc/self/mountinfo)"
 left_people="$(ls "$ROOT/.people" 2>/dev/null | wc -l)"
 say "containers left: $left_state, cgroups left: $left_cg, mounts left: $left_mounts, files left: $left_people"

@@ -282,7 +282,7 @@ int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out,
 		if (!id || !*id || strchr(id, '/') || has_dotdot(id))
 			return cell_err_msg(e, EINVAL,
 					    "cgroup: invalid container id");
-		if (asprintf(&dflt, "/cell/%s", id) < 0)
+		if (asprintf(&dflt, "/cell-%s", id) < 0)
 			return cell_err_sys(e, ENOMEM, "cgroup");
 		cgroups_path = dflt;
 	}

@@ -77,7 +77,8 @@ enum cgroup_mode cgroup_detect_mode(void);
 
 /* The cgroup for a container: `cgroups_path` from config.json (absolute =
  * below the hierarchy root, relative = below cell's own parent), or
- * "/cell/<id>" when NULL.  Nothing is created yet. */
+ * "/cell-<id>" when NULL (flat, as runc's "/<id>": no shared parent to
+ * create or leave behind).  Nothing is created yet. */
 int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out,
 	       struct cell_err *e);
 void cgroup_free(struct cgroup *cg);

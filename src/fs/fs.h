@@ -39,7 +39,7 @@ struct rootfs_ctx {
 				       the root is a chroot; every mount is
 				       undone by fs_unmount_under at delete */
 	const char *cgroup_path;    /* the container's cgroup below each
-				       hierarchy's root ("/cell/<id>"), for
+				       hierarchy's root ("/cell-<id>"), for
 				       "cgroup" mounts; NULL = unknown */
 };
 

@@ -51,17 +51,17 @@ cg_dir() {
 		devices | freezer) ;;
 		*) grep -qw "$v2" /sys/fs/cgroup/cgroup.controllers || return 1 ;;
 		esac
-		echo "/sys/fs/cgroup/cell/$id"
+		echo "/sys/fs/cgroup/cell-$id"
 		return 0
 	fi
 	m="$(v1_mount "$v1")"
 	if [ -n "$m" ]; then
-		echo "$m/cell/$id"
+		echo "$m/cell-$id"
 		return 0
 	fi
 	if [ "$CG_MODE" = hybrid ] &&
 		grep -qw "$v2" /sys/fs/cgroup/unified/cgroup.controllers; then
-		echo "/sys/fs/cgroup/unified/cell/$id"
+		echo "/sys/fs/cgroup/unified/cell-$id"
 		return 0
 	fi
 	return 1
@@ -97,7 +97,7 @@ cg_procs_file() {
 # Every directory cell could have made for ID, in any hierarchy.
 cg_all_dirs() {
 	local id="${1:-$CID}"
-	ls -d /sys/fs/cgroup/cell/"$id" /sys/fs/cgroup/*/cell/"$id" 2>/dev/null || true
+	ls -d /sys/fs/cgroup/cell-"$id" /sys/fs/cgroup/*/cell-"$id" 2>/dev/null || true
 }
 
 assert_no_cgroup_dirs() {
@@ -654,8 +654,8 @@ state_of() {
 	assert_status 0
 	[ "$(container_status "$CID")" = paused ]
 	if cg_is_v2 freezer || ! cg_dir freezer >/dev/null; then
-		local d=/sys/fs/cgroup/cell/$CID
-		[ "$CG_MODE" = unified ] || d="/sys/fs/cgroup/unified/cell/$CID"
+		local d=/sys/fs/cgroup/cell-$CID
+		[ "$CG_MODE" = unified ] || d="/sys/fs/cgroup/unified/cell-$CID"
 		grep -qx "frozen 1" "$d/cgroup.events"
 	else
 		expect_cg freezer freezer.state FROZEN

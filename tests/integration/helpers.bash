@@ -374,10 +374,10 @@ assert_no_leftover_processes() {
 	fail "processes left behind"
 }
 
-# cgroup directories named after the id (runc: /<id>, cell: /cell/<id>).
+# cgroup directories named after the id (runc: /<id>, cell: /cell-<id>).
 find_cgroups() {
 	local id="${1:-$CID}"
-	find /sys/fs/cgroup -maxdepth 6 -type d -name "$id" 2>/dev/null
+	find /sys/fs/cgroup -maxdepth 6 -type d \( -name "$id" -o -name "cell-$id" \) 2>/dev/null
 }
 
 assert_no_cgroup() {

@@ -39,10 +39,10 @@ pdetach() {
 # The v1 controller dir of the container (this host is cgroup v1 hybrid),
 # or the v2 one.
 cgdir() {
-	if [ -d "/sys/fs/cgroup/$1/cell/$NAME" ]; then
-		echo "/sys/fs/cgroup/$1/cell/$NAME"
+	if [ -d "/sys/fs/cgroup/$1/cell-$NAME" ]; then
+		echo "/sys/fs/cgroup/$1/cell-$NAME"
 	else
-		echo "/sys/fs/cgroup/cell/$NAME"
+		echo "/sys/fs/cgroup/cell-$NAME"
 	fi
 }
 

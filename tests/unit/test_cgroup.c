@@ -236,7 +236,7 @@ static void test_paths(void **state)
 	struct cgroup *cg;
 	struct cell_err e;
 	assert_int_equal(cgroup_new(NULL, "abc", &cg, &e), 0);
-	assert_string_equal(cg->path, "/cell/abc");
+	assert_string_equal(cg->path, "/cell-abc");
 	cgroup_free(cg);
 
 	assert_true(cgroup_new("/a/../b", "x", &cg, &e) < 0);
