@@ -94,7 +94,8 @@ if wants v2; then
 		# a scratch disk for the io.max and throttled-read tests
 		disk=$log/scratch.img
 		truncate -s 64M "$disk"
-		if VMRUN_QEMU_OPTS="${VMRUN_QEMU_OPTS:-} -drive file=$disk,if=virtio,format=raw" \
+		if VMRUN_MODULES="${VMRUN_MODULES:-} virtio_blk" \
+			VMRUN_QEMU_OPTS="${VMRUN_QEMU_OPTS:-} -drive file=$disk,if=virtio,format=raw" \
 			../shared/tools/vmrun --timeout 1800 -- sh tests/integration/v2-suite.sh \
 			>"$log/v2.out" 2>&1; then :; fi
 		rm -f "$disk"
