@@ -132,6 +132,17 @@ int container_wait(pid_t pid, int pidfd, int master, struct cell_err *e)
 	return WEXITSTATUS(status);
 }
 
+/* Destroy what this run created, with the config it already parsed (the
+ * container would otherwise parse its saved copy again). */
+static int destroy_launched(struct launch *L, struct cell_err *e)
+{
+	if (!L->c->config) {
+		L->c->config = L->cfg; /* the container frees it now */
+		L->cfg = NULL;
+	}
+	return container_destroy(L->c, e);
+}
+
 int container_run(const struct create_opts *o, int *exit_code,
 		  struct cell_err *e)
 {
@@ -175,7 +186,7 @@ int container_run(const struct create_opts *o, int *exit_code,
 	log_debug("run: exited");
 	r = 0;
 	if (!o->keep)
-		r = container_destroy(L.c, e);
+		r = destroy_launched(&L, e);
 	log_debug("run: destroyed");
 	launch_cleanup(&L);
 	goto out;
@@ -183,7 +194,7 @@ int container_run(const struct create_opts *o, int *exit_code,
 fail:
 	sys_pidfd_send_signal(L.pidfd, SIGKILL, NULL, 0);
 	waitpid(L.pid, NULL, 0);
-	container_destroy(L.c, &ce);
+	destroy_launched(&L, &ce);
 	launch_cleanup(&L);
 out:
 	sigprocmask(SIG_SETMASK, &old, NULL);
