@@ -218,10 +218,21 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 	L->sync = fds[0];
 	ctx->sync = fds[1];
 
+	if (!L->no_cgroup &&
+	    (r = L->cg->ops->join_fds(L->cg, ctx->cgroup_fds,
+				      ARRAY_SIZE(ctx->cgroup_fds),
+				      &ctx->n_cgroup_fds, e)) < 0) {
+		close(fds[1]);
+		return r;
+	}
+
+	/* Nothing may fail between entering the pid namespace (for our
+	   children) and leaving it again below. */
 	int saved_pidns = -1;
 	if ((r = ns_enter_pid_for_children(ctx->ns_fds[OCI_NS_PID],
 					   &saved_pidns, e)) < 0) {
 		close(fds[1]);
+		cgroup_close_fds(ctx->cgroup_fds, ctx->n_cgroup_fds);
 		return r;
 	}
 
@@ -235,13 +246,6 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 	if (cgfd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cgfd;
-	}
-	if (!L->no_cgroup &&
-	    (r = L->cg->ops->join_fds(L->cg, ctx->cgroup_fds,
-				      ARRAY_SIZE(ctx->cgroup_fds),
-				      &ctx->n_cgroup_fds, e)) < 0) {
-		close(fds[1]);
-		return r;
 	}
 	pid_t pid = sys_clone3_or_clone(&args);
 	if (pid < 0 && cgfd >= 0) {

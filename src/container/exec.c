@@ -215,13 +215,6 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	}
 	sync = fds[0];
 
-	/* Only our children enter the pid namespace. */
-	self_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	bool other_pidns = ns_inode(c->pid, "pid") != ns_inode(0, "pid");
-	if (other_pidns && setns(pidfd, CLONE_NEWPID) < 0) {
-		r = cell_err_sys(e, errno, "join the container's pid namespace");
-		goto out;
-	}
 	struct exec_child x = {
 		.cfg = cfg,
 		.proc = &proc,
@@ -247,8 +240,20 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 		args.cgroup = (uint64_t)cgfd;
 	}
 	if ((r = cg->ops->join_fds(cg, x.cgroup_fds, ARRAY_SIZE(x.cgroup_fds),
-				   &x.n_cgroup_fds, e)) < 0)
+				   &x.n_cgroup_fds, e)) < 0) {
+		close(fds[1]);
 		goto out;
+	}
+	/* Only our children enter the pid namespace; nothing may fail
+	   between here and leaving it again after the clone. */
+	self_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	bool other_pidns = ns_inode(c->pid, "pid") != ns_inode(0, "pid");
+	if (other_pidns && setns(pidfd, CLONE_NEWPID) < 0) {
+		r = cell_err_sys(e, errno, "join the container's pid namespace");
+		close(fds[1]);
+		cgroup_close_fds(x.cgroup_fds, x.n_cgroup_fds);
+		goto out;
+	}
 	pid_t pid = sys_clone3_or_clone(&args);
 	if (pid < 0 && cgfd >= 0) {
 		args.flags &= ~CLONE_INTO_CGROUP;
