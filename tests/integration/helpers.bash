@@ -521,3 +521,23 @@ teardown_bundle() {
 	TEST_DIR=""
 	return "$rc"
 }
+
+# --- rootless helpers --------------------------------------------------------
+
+# with_user_tun DIR CMD...: run CMD where an unprivileged user can open
+# /dev/net/tun.  Distributions make it 0666 (udev); a host that left it 0600
+# gets, for CMD only, a node of the test's own bind-mounted over it in a
+# private mount namespace: the host's /dev is never changed.
+with_user_tun() {
+	local dir="$1"
+	shift
+	if [ "$(stat -c %a /dev/net/tun 2>/dev/null)" = 666 ]; then
+		"$@"
+		return
+	fi
+	if [ ! -c "$dir/tun" ]; then
+		mknod "$dir/tun" c 10 200 && chmod 0666 "$dir/tun" || return 1
+	fi
+	unshare -m --propagation slave sh -c \
+		'mount --bind "$0" /dev/net/tun && exec "$@"' "$dir/tun" "$@"
+}

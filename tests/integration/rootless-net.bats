@@ -76,7 +76,7 @@ in_ns() {
 }
 
 user_cell() {
-	in_ns setpriv --reuid "$RUID" --regid "$RUID" --clear-groups \
+	with_user_tun "$WORK" nsenter --net="/run/netns/$NS" setpriv --reuid "$RUID" --regid "$RUID" --clear-groups \
 		env HOME="$WORK" XDG_RUNTIME_DIR="$XDG" "$RUNTIME" "$@"
 }
 
