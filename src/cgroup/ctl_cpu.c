@@ -15,16 +15,16 @@ static int cpu_v1(const struct cg_apply_ctx *c, struct cell_err *e)
 	const struct oci_resources *r = c->r;
 	const char *d = c->dir;
 	int ret;
-	if (r->cpu.shares.set && r->cpu.shares.v != 0 &&
+	if (r->cpu.shares.set &&
 	    (ret = cg_writef(d, "cpu.shares", e, "%llu",
 			     (unsigned long long)r->cpu.shares.v)) < 0)
 		return cell_err_wrap(e, F "shares");
 	/* Period first: the quota is checked against it. */
-	if (r->cpu.period.set && r->cpu.period.v != 0 &&
+	if (r->cpu.period.set &&
 	    (ret = cg_writef(d, "cpu.cfs_period_us", e, "%llu",
 			     (unsigned long long)r->cpu.period.v)) < 0)
 		return cell_err_wrap(e, F "period");
-	if (r->cpu.quota.set && r->cpu.quota.v != 0 &&
+	if (r->cpu.quota.set &&
 	    (ret = cg_writef(d, "cpu.cfs_quota_us", e, "%lld",
 			     (long long)r->cpu.quota.v)) < 0)
 		return cell_err_wrap(e, F "quota");
@@ -37,11 +37,11 @@ static int cpu_v1(const struct cg_apply_ctx *c, struct cell_err *e)
 			return cell_err_wrap(e, F "burst");
 	}
 	/* The realtime period before the runtime that must fit in it. */
-	if (r->cpu.realtime_period.set && r->cpu.realtime_period.v != 0 &&
+	if (r->cpu.realtime_period.set &&
 	    cg_writef(d, "cpu.rt_period_us", e, "%llu",
 		      (unsigned long long)r->cpu.realtime_period.v) < 0)
 		return cell_err_wrap(e, F "realtimePeriod");
-	if (r->cpu.realtime_runtime.set && r->cpu.realtime_runtime.v != 0 &&
+	if (r->cpu.realtime_runtime.set &&
 	    cg_writef(d, "cpu.rt_runtime_us", e, "%lld",
 		      (long long)r->cpu.realtime_runtime.v) < 0)
 		return cell_err_wrap(e, F "realtimeRuntime");
@@ -60,13 +60,13 @@ static int cpu_v2(const struct cg_apply_ctx *c, struct cell_err *e)
 {
 	const struct oci_resources *r = c->r;
 	const char *d = c->dir;
-	if (r->cpu.shares.set && r->cpu.shares.v != 0 &&
+	if (r->cpu.shares.set &&
 	    cg_writef(d, "cpu.weight", e, "%llu",
 		      (unsigned long long)cgroup_shares_to_weight(
 			      r->cpu.shares.v)) < 0)
 		return cell_err_wrap(e, F "shares");
-	bool quota = r->cpu.quota.set && r->cpu.quota.v != 0;
-	bool period = r->cpu.period.set && r->cpu.period.v != 0;
+	bool quota = r->cpu.quota.set;
+	bool period = r->cpu.period.set;
 	if (quota || period) {
 		/* cpu.max is "$QUOTA $PERIOD"; keep the half not given. */
 		char q[32] = "max";
@@ -116,9 +116,9 @@ int cg_apply_cpuset(const struct cg_apply_ctx *c, struct cell_err *e)
 	const struct oci_resources *r = c->r;
 	/* mems first: a task needs both, and cpus is the usual one to fail
 	   (a cpu outside the parent's set), which reads better last. */
-	if (r->cpu.mems && *r->cpu.mems && cg_write(c->dir, "cpuset.mems", r->cpu.mems, e) < 0)
+	if (r->cpu.mems && cg_write(c->dir, "cpuset.mems", r->cpu.mems, e) < 0)
 		return cell_err_wrap(e, F "mems");
-	if (r->cpu.cpus && *r->cpu.cpus && cg_write(c->dir, "cpuset.cpus", r->cpu.cpus, e) < 0)
+	if (r->cpu.cpus && cg_write(c->dir, "cpuset.cpus", r->cpu.cpus, e) < 0)
 		return cell_err_wrap(e, F "cpus");
 	return 0;
 }

@@ -40,7 +40,7 @@ static int io_v1(const struct cg_apply_ctx *c, struct cell_err *e)
 	static const char *const wdev_files[] = {
 		"blkio.weight_device", "blkio.bfq.weight_device", NULL
 	};
-	if (r->block_io.weight.set && r->block_io.weight.v) {
+	if (r->block_io.weight.set) {
 		const char *f = first_existing(d, weight_files);
 		if (!f)
 			log_warn(F "weight is ignored: no blkio.weight or "
@@ -50,7 +50,7 @@ static int io_v1(const struct cg_apply_ctx *c, struct cell_err *e)
 				   (unsigned long long)r->block_io.weight.v) < 0)
 			return cell_err_wrap(e, F "weight");
 	}
-	if (r->block_io.leaf_weight.set && r->block_io.leaf_weight.v) {
+	if (r->block_io.leaf_weight.set) {
 		if (!cg_file_exists(d, "blkio.leaf_weight"))
 			log_warn(F "leafWeight is ignored: the kernel has no "
 				   "blkio.leaf_weight");
@@ -61,7 +61,7 @@ static int io_v1(const struct cg_apply_ctx *c, struct cell_err *e)
 	}
 	for (size_t i = 0; i < r->block_io.n_weight_device; i++) {
 		const struct oci_weight_device *w = &r->block_io.weight_device[i];
-		if (w->weight.set && w->weight.v) {
+		if (w->weight.set) {
 			const char *f = first_existing(d, wdev_files);
 			if (!f)
 				log_warn(F "weightDevice[%zu] is ignored: no "
@@ -74,7 +74,7 @@ static int io_v1(const struct cg_apply_ctx *c, struct cell_err *e)
 				return cell_err_wrap(e, F "weightDevice[%zu]",
 						     i);
 		}
-		if (w->leaf_weight.set && w->leaf_weight.v) {
+		if (w->leaf_weight.set) {
 			if (!cg_file_exists(d, "blkio.leaf_weight_device"))
 				log_warn(F "weightDevice[%zu].leafWeight is "
 					   "ignored: no "
@@ -132,7 +132,7 @@ static int io_v2(const struct cg_apply_ctx *c, struct cell_err *e)
 	   io.weight is 1..10000 and needs converting. */
 	bool bfq = cg_file_exists(d, "io.bfq.weight");
 	bool generic = cg_file_exists(d, "io.weight");
-	if (r->block_io.weight.set && r->block_io.weight.v) {
+	if (r->block_io.weight.set) {
 		int ret;
 		if (bfq)
 			ret = cg_writef(d, "io.bfq.weight", e, "%llu",
@@ -149,11 +149,11 @@ static int io_v2(const struct cg_apply_ctx *c, struct cell_err *e)
 		if (ret < 0)
 			return cell_err_wrap(e, F "weight");
 	}
-	if (r->block_io.leaf_weight.set && r->block_io.leaf_weight.v)
+	if (r->block_io.leaf_weight.set)
 		log_warn(F "leafWeight is ignored on cgroup v2");
 	for (size_t i = 0; i < r->block_io.n_weight_device; i++) {
 		const struct oci_weight_device *w = &r->block_io.weight_device[i];
-		if (!w->weight.set || !w->weight.v)
+		if (!w->weight.set)
 			continue;
 		int ret = 0;
 		if (bfq)

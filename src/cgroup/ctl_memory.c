@@ -14,9 +14,10 @@
 
 #define F "linux.resources.memory."
 
+/* 0 ("unset") never reaches here: src/oci/conventions.c. */
 static bool given(const struct opt_i64 *v)
 {
-	return v->set && v->v != 0; /* 0 is "unset", as runc reads it */
+	return v->set;
 }
 
 static int write_i64(const char *dir, const char *file, int64_t v,

@@ -12,8 +12,8 @@
 int cg_apply_pids(const struct cg_apply_ctx *c, struct cell_err *e)
 {
 	int64_t v = c->r->pids_limit.v;
-	/* OCI: -1 and 0 both mean unlimited. */
-	int ret = v <= 0 ? cg_write(c->dir, "pids.max", "max", e)
+	/* -1 is unlimited (src/oci/conventions.c made every negative -1). */
+	int ret = v < 0 ? cg_write(c->dir, "pids.max", "max", e)
 			 : cg_writef(c->dir, "pids.max", e, "%lld",
 				     (long long)v);
 	return ret < 0 ? cell_err_wrap(e, F "pids.limit") : 0;

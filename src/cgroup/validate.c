@@ -36,8 +36,7 @@ static int check_limit(const struct opt_i64 *v, const char *field,
 static int check_weight(const struct opt_u64 *w, const char *field,
 			struct cell_err *e)
 {
-	/* 0 means unset, as runc reads it. */
-	if (w->set && w->v != 0 && (w->v < 10 || w->v > 1000))
+	if (w->set && (w->v < 10 || w->v > 1000))
 		return cell_err_msg(e, EINVAL,
 				    F "%s: %llu is out of range (10-1000)",
 				    field, (unsigned long long)w->v);
@@ -140,11 +139,6 @@ static int check_memory(struct cgroup *cg, const struct oci_resources *r,
 static int check_cpu(struct cgroup *cg, const struct oci_resources *r,
 		     struct cell_err *e)
 {
-	if (r->cpu.quota.set && r->cpu.quota.v < -1)
-		return cell_err_msg(e, EINVAL,
-				    F "cpu.quota: %lld is invalid (use -1 for "
-				      "unlimited)",
-				    (long long)r->cpu.quota.v);
 	if (r->cpu.quota.set && r->cpu.quota.v > 0 && r->cpu.quota.v < 1000)
 		return cell_err_msg(e, EINVAL,
 				    F "cpu.quota: %lld is out of range (at "
@@ -308,11 +302,6 @@ static int check_unified(struct cgroup *cg, const struct oci_resources *r,
 static int check_misc(struct cgroup *cg, const struct oci_resources *r,
 		      struct cell_err *e)
 {
-	if (r->pids_limit.set && r->pids_limit.v < -1)
-		return cell_err_msg(e, EINVAL,
-				    F "pids.limit: %lld is invalid (use -1 "
-				      "for unlimited)",
-				    (long long)r->pids_limit.v);
 	for (size_t i = 0; i < r->n_rdma; i++) {
 		if (!r->rdma[i].device || !*r->rdma[i].device)
 			return cell_err_msg(e, EINVAL,

@@ -1,6 +1,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -129,6 +130,43 @@ int cli_parse_size(const char *s, long long *out)
 	return 0;
 }
 
+/* Is this process in a user namespace other than the initial one?  The
+ * initial one maps every id: "0 0 4294967295". */
+static bool in_user_namespace(void)
+{
+	char buf[128] = "";
+	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	unsigned long inside, outside, count;
+	return sscanf(buf, "%lu %lu %lu", &inside, &outside, &count) != 3 ||
+	       inside != 0 || outside != 0 || count != 4294967295UL;
+}
+
+/* The state root when --root is not given, as runc chooses it: /run/cell
+ * for root; $XDG_RUNTIME_DIR/cell for anyone else, and for root inside a
+ * user namespace unless $USER is "root" -- rootless Podman calls the
+ * runtime as root in its user namespace with the user's XDG_RUNTIME_DIR
+ * and USER, while `sudo` keeps real root on /run/cell. */
+static const char *default_root(char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (!xdg || !*xdg)
+		return "/run/cell";
+	if (geteuid() == 0) {
+		const char *user = getenv("USER");
+		if (!in_user_namespace() || (user && !strcmp(user, "root")))
+			return "/run/cell";
+	}
+	snprintf(buf, len, "%s/cell", xdg);
+	return buf;
+}
+
 int cli_main(int argc, char **argv)
 {
 	struct cli_globals g = { .root = "/run/cell", .log_format = "text" };
@@ -149,12 +187,8 @@ int cli_main(int argc, char **argv)
 	/* A closed stdout/stderr must not make the runtime write into a file
 	   it opens later as fd 1 or 2. */
 	signal(SIGPIPE, SIG_IGN);
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	static char rootless_root[4096];
-	if (geteuid() != 0 && xdg && *xdg) {
-		snprintf(rootless_root, sizeof(rootless_root), "%s/cell", xdg);
-		g.root = rootless_root;
-	}
+	static char xdg_root[4096];
+	g.root = default_root(xdg_root, sizeof(xdg_root));
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {

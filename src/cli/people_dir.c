@@ -142,6 +142,11 @@ int people_dir_create(const char *root, const struct people_opts *o,
 		return cell_err_msg(e, ENOMEM, "people dir");
 	/* 0711: a container's mapped root must be able to reach its rootfs */
 	int r = file_mkdir_p(base, 0711);
+	if (r == -EACCES || r == -EPERM)
+		return cell_err_sys(e, -r,
+				    "mkdir %s (not root: set XDG_RUNTIME_DIR "
+				    "or --root)",
+				    base);
 	if (r < 0)
 		return cell_err_sys(e, -r, "mkdir %s", base);
 	if (access(state, F_OK) == 0)

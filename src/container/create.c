@@ -32,6 +32,7 @@
 #include "fs/fs.h"
 #include "net/net.h"
 #include "ns/ns.h"
+#include "oci/json.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -293,7 +294,7 @@ int container_launch(const struct create_opts *o, bool run_mode,
 		return cell_err_sys(e, errno, "bundle %s",
 				    o->bundle ? o->bundle : ".");
 	if (o->config) {
-		_cleanup_free_ char *text = json_dumps(o->config, JSON_COMPACT);
+		_cleanup_free_ char *text = oci_json_dumps(o->config, JSON_COMPACT);
 		r = text ? oci_config_parse(text, strlen(text), "config", &L->cfg, e)
 			 : cell_err_msg(e, ENOMEM, "config");
 	} else {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cgroup/cgroup.h"
+#include "oci/json.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/syscalls.h"
@@ -62,6 +63,11 @@ static int open_root(const char *root, bool create, struct cell_err *e)
 {
 	if (create) {
 		int r = file_mkdir_p(root, 0711);
+		if (r == -EACCES || r == -EPERM)
+			return cell_err_sys(e, -r,
+					    "create state root %s (not root: "
+					    "set XDG_RUNTIME_DIR or --root)",
+					    root);
 		if (r < 0)
 			return cell_err_sys(e, -r, "create state root %s", root);
 	}
@@ -82,6 +88,11 @@ int container_new(const char *root, const char *id, struct container **out,
 			return cell_err_msg(e, EEXIST,
 					    "container with id %s already exists",
 					    id);
+		if (errno == EACCES || errno == EPERM)
+			return cell_err_sys(e, errno,
+					    "create state dir %s/%s (not root: "
+					    "set XDG_RUNTIME_DIR or --root)",
+					    root, id);
 		return cell_err_sys(e, errno, "create state dir %s/%s", root, id);
 	}
 	struct container *c = container_alloc(root, id);
@@ -153,11 +164,12 @@ int container_load(const char *root, const char *id, bool lock,
 		container_free(c);
 		return r;
 	}
-	json_error_t jerr;
-	json_t *st = json_loads(text, 0, &jerr);
-	if (!st) {
+	json_t *st = NULL;
+	char origin[128];
+	snprintf(origin, sizeof(origin), "state of %s", id);
+	if ((r = oci_json_parse(text, strlen(text), origin, &st, e)) < 0) {
 		container_free(c);
-		return cell_err_msg(e, EINVAL, "state of %s: %s", id, jerr.text);
+		return r;
 	}
 	c->pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
 	c->start_time =
@@ -193,7 +205,8 @@ int container_save(struct container *c, struct cell_err *e)
 			       c->config_json);
 	if (!st)
 		return cell_err_msg(e, ENOMEM, "save state");
-	char *text = json_dumps(st, JSON_COMPACT);
+	/* The config may hold integers past INT64_MAX (RLIM_INFINITY). */
+	char *text = oci_json_dumps(st, JSON_COMPACT);
 	json_decref(st);
 	if (!text)
 		return cell_err_msg(e, ENOMEM, "save state");
@@ -253,7 +266,7 @@ int container_config(struct container *c, const struct oci_config **out,
 			return cell_err_msg(e, ENOENT,
 					    "container %s has no saved config",
 					    c->id);
-		char *text = json_dumps(c->config_json, JSON_COMPACT);
+		char *text = oci_json_dumps(c->config_json, JSON_COMPACT);
 		if (!text)
 			return cell_err_msg(e, ENOMEM, "config");
 		int r = oci_config_parse(text, strlen(text), "config.json",

@@ -216,6 +216,32 @@ int oci_json_parse(const char *text, size_t len, const char *origin,
 	return 0;
 }
 
+char *oci_json_dumps(const json_t *j, size_t flags)
+{
+	static const char mark[] = "\"\\u0000";
+	char *text = json_dumps(j, flags);
+	if (!text || !strstr(text, mark))
+		return text;
+	/* A string starting with NUL can only be a stand-in: the parser
+	   refused NUL escapes of the input's own. */
+	char *o = text;
+	for (const char *s = text; *s;) {
+		if (strncmp(s, mark, sizeof(mark) - 1) == 0) {
+			const char *d = s + sizeof(mark) - 1;
+			size_t n = strspn(d, "0123456789");
+			if (n > 0 && d[n] == '"') {
+				memmove(o, d, n);
+				o += n;
+				s = d + n + 1;
+				continue;
+			}
+		}
+		*o++ = *s++;
+	}
+	*o = '\0';
+	return text;
+}
+
 int oci_config_parse(const char *text, size_t len, const char *origin,
 		     struct oci_config **out, struct cell_err *e)
 {
@@ -235,6 +261,7 @@ int oci_config_parse(const char *text, size_t len, const char *origin,
 		oci_config_free(c);
 		return r;
 	}
+	oci_config_conventions(c);
 	*out = c;
 	return 0;
 }

@@ -20,6 +20,12 @@ int oci_parse_linux(const struct jp *p, json_t *obj, const char *path,
 		    struct oci_linux *out);
 void oci_linux_free(struct oci_linux *l);
 
+/* runc's reading of values that mean "not set" (conventions.c): applied
+ * once after parsing, so every writer sees only values to apply. */
+void oci_resources_conventions(struct oci_resources *r);
+void oci_process_conventions(struct oci_process *p);
+void oci_config_conventions(struct oci_config *c);
+
 int oci_parse_seccomp(const struct jp *p, json_t *obj, const char *path,
 		      struct oci_seccomp *out);
 void oci_seccomp_free(struct oci_seccomp *s);

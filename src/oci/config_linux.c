@@ -37,8 +37,14 @@ static int parse_namespaces(const struct jp *p, json_t *obj,
 			return jp_fail(p, tpath, "duplicate namespace \"%s\"",
 				       type);
 		ns->enabled = true;
-		if ((r = jp_abs_path(p, it, ipath, "path", false, &ns->path)) < 0)
+		/* "" is no path (create the namespace), as runc reads it. */
+		if ((r = jp_string(p, it, ipath, "path", false, &ns->path)) < 0)
 			return r;
+		if (ns->path && *ns->path && ns->path[0] != '/') {
+			char ppath[JP_PATH_MAX];
+			jp_key(ppath, ipath, "path");
+			return jp_fail(p, ppath, "must be an absolute path");
+		}
 	}
 	return 0;
 }

@@ -309,7 +309,10 @@ static int parse_process_fields(const struct jp *p, json_t *obj,
 int oci_parse_process(const struct jp *p, json_t *obj, const char *path,
 		      struct oci_process *out)
 {
-	return parse_process_fields(p, obj, path, out);
+	int r = parse_process_fields(p, obj, path, out);
+	if (r == 0)
+		oci_process_conventions(out);
+	return r;
 }
 
 int oci_process_parse(json_t *obj, const char *origin, const char *path,
@@ -317,7 +320,7 @@ int oci_process_parse(json_t *obj, const char *origin, const char *path,
 {
 	struct jp p = { .origin = origin ? origin : "process.json", .e = e };
 	struct oci_process tmp = { 0 };
-	int r = parse_process_fields(&p, obj, path ? path : "", &tmp);
+	int r = oci_parse_process(&p, obj, path ? path : "", &tmp);
 	if (r < 0) {
 		oci_process_free(&tmp);
 		return r;

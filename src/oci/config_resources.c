@@ -112,19 +112,46 @@ static int parse_major_minor(const struct jp *p, json_t *it, const char *path,
 	return jp_i64(p, it, path, "minor", true, 0, INT64_MAX, minor, NULL);
 }
 
+/* A blkio weight: 10..1000, or 0 for "unset" (what Docker writes when the
+ * user gave none; see conventions.c). */
 static int parse_blkio_weight(const struct jp *p, json_t *obj,
 			      const char *parent, const char *key,
 			      struct opt_u64 *out)
 {
+	char path[JP_PATH_MAX];
 	int64_t v;
 	bool set;
-	int r = jp_i64(p, obj, parent, key, false, BLKIO_WEIGHT_MIN,
-		       BLKIO_WEIGHT_MAX, &v, &set);
+	int r = jp_i64(p, obj, parent, key, false, 0, INT64_MAX, &v, &set);
 	if (r < 0)
 		return r;
+	if (set && v != 0 && (v < BLKIO_WEIGHT_MIN || v > BLKIO_WEIGHT_MAX)) {
+		jp_key(path, parent, key);
+		return jp_fail(p, path,
+			       "must be between %d and %d (or 0 for unset)",
+			       BLKIO_WEIGHT_MIN, BLKIO_WEIGHT_MAX);
+	}
 	out->set = set;
 	out->v = set ? (uint64_t)v : 0;
 	return 0;
+}
+
+/* memory.swappiness: 0..100.  Go engines hold it in a *uint64 and write
+ * uint64(-1) for "unset"; -1 as such is read the same way. */
+static int parse_swappiness(const struct jp *p, json_t *obj,
+			    const char *parent, struct opt_u64 *out)
+{
+	json_t *v = jp_get(obj, "swappiness");
+	if (v && json_is_integer(v) && json_integer_value(v) == -1) {
+		out->set = true;
+		out->v = UINT64_MAX;
+		return 0;
+	}
+	int r = jp_opt_u64(p, obj, parent, "swappiness", UINT64_MAX, out);
+	if (r < 0 || !out->set || out->v <= 100 || out->v == UINT64_MAX)
+		return r;
+	char path[JP_PATH_MAX];
+	jp_key(path, parent, "swappiness");
+	return jp_fail(p, path, "must be at most 100");
 }
 
 static int parse_weight_device(const struct jp *p, json_t *it,
@@ -185,7 +212,7 @@ static int parse_memory(const struct jp *p, json_t *obj, const char *parent,
 	    (r = jp_opt_i64(p, o, path, "swap", &m->swap)) < 0 ||
 	    (r = jp_opt_i64(p, o, path, "kernel", &m->kernel)) < 0 ||
 	    (r = jp_opt_i64(p, o, path, "kernelTCP", &m->kernel_tcp)) < 0 ||
-	    (r = jp_opt_u64(p, o, path, "swappiness", 100, &m->swappiness)) < 0 ||
+	    (r = parse_swappiness(p, o, path, &m->swappiness)) < 0 ||
 	    (r = jp_bool(p, o, path, "disableOOMKiller", &m->disable_oom_killer,
 			 &m->has_disable_oom_killer)) < 0 ||
 	    (r = jp_bool(p, o, path, "useHierarchy", &m->use_hierarchy,
@@ -340,6 +367,7 @@ int oci_parse_resources(const struct jp *p, json_t *obj, const char *path,
 	    (r = jp_kv(p, obj, path, "unified", &out->unified,
 		       &out->n_unified)) < 0)
 		return r;
+	oci_resources_conventions(out);
 	return 0;
 }
 

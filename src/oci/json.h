@@ -17,4 +17,9 @@
 int oci_json_parse(const char *text, size_t len, const char *origin,
 		   json_t **out, struct cell_err *e);
 
+/* json_dumps() of a tree from oci_json_parse(), with every such integer
+ * written back as the number it was: what is saved (the state's copy of
+ * config.json) reads back the same.  malloc'd; NULL on OOM. */
+char *oci_json_dumps(const json_t *j, size_t flags);
+
 #endif

@@ -343,6 +343,60 @@ memsw_expect() {
 	expect_cg pids pids.max max
 }
 
+# What Docker 20.10 writes for `docker run --memory 64m --pids-limit 50`:
+# every other field at its zero value, which runc reads as "not set".
+DOCKER_ZEROS='{"blockIO": {"weight": 0, "leafWeight": 0},
+	"cpu": {"shares": 0, "quota": 0, "period": 0, "realtimeRuntime": 0,
+		"realtimePeriod": 0, "cpus": "", "mems": ""},
+	"memory": {"limit": 0, "reservation": 0, "swap": 0, "kernel": 0,
+		"kernelTCP": 0, "swappiness": "U64MAX",
+		"disableOOMKiller": false},
+	"pids": {"limit": 0}, "network": {"classID": 0}}'
+# jq turns 18446744073709551615 into a double: put it in with sed.
+u64max() {
+	sed 's/"U64MAX"/18446744073709551615/'
+}
+
+@test "engine zeros: 0, \"\" and uint64(-1) are unset at create and update (runc's reading)" {
+	cg_dir memory >/dev/null && cg_dir pids >/dev/null && cg_dir cpu >/dev/null ||
+		skip "no memory/pids/cpu controller"
+	update_config ".linux.resources += $DOCKER_ZEROS
+		| .linux.resources.memory.limit = 67108864
+		| .linux.resources.pids.limit = 50"
+	u64max <"$BUNDLE/config.json" >"$BUNDLE/config.tmp"
+	mv "$BUNDLE/config.tmp" "$BUNDLE/config.json"
+	grep -q 18446744073709551615 "$BUNDLE/config.json"
+	local lim shares
+	if cg_is_v2 memory; then lim=memory.max; else lim=memory.limit_in_bytes; fi
+	if cg_is_v2 cpu; then shares=cpu.weight; else shares=cpu.shares; fi
+	local shares0 quota0
+	create_container
+	expect_cg memory "$lim" 67108864
+	expect_cg pids pids.max 50
+	# The zeros left the kernel's defaults alone.
+	if cg_is_v2 cpu; then
+		expect_cg cpu cpu.weight 100
+		expect_cg cpu cpu.max "max 100000"
+	else
+		expect_cg cpu cpu.shares 1024
+		expect_cg cpu cpu.cfs_quota_us -1
+	fi
+	# `docker update --cpu-shares 512` sends every field; only the
+	# shares change.
+	update_json "$(jq -c '.cpu.shares = 512' <<<"$DOCKER_ZEROS" | u64max)"
+	expect_cg memory "$lim" 67108864
+	expect_cg pids pids.max 50
+	if cg_is_v2 cpu; then expect_cg cpu cpu.weight 20; else expect_cg cpu cpu.shares 512; fi
+	# runc reads every negative pids limit and cpu quota as unlimited.
+	update_json '{"pids": {"limit": -3}, "cpu": {"quota": -7}}'
+	expect_cg pids pids.max max
+	if cg_is_v2 cpu; then
+		expect_cg cpu cpu.max "max 100000"
+	else
+		expect_cg cpu cpu.cfs_quota_us -1
+	fi
+}
+
 @test "blkio weight: create, update flag and -r - (v2 io.weight converted)" {
 	local d f conv=1
 	d="$(cg_dir io)" || skip "no blkio/io controller"
@@ -753,8 +807,6 @@ refused_create() {
 	refused_create '{"memory": {"swap": -5}}' "memory.swap"
 	refused_create '{"memory": {"limit": 67108864, "swap": 33554432}}' "memory.swap"
 	refused_create '{"memory": {"swappiness": 101}}' "memory.swappiness"
-	refused_create '{"pids": {"limit": -3}}' "pids.limit"
-	refused_create '{"cpu": {"quota": -7}}' "cpu.quota"
 	refused_create '{"cpu": {"period": 5}}' "cpu.period"
 	refused_create '{"cpu": {"cpus": "1-0"}}' "cpu.cpus"
 	refused_create '{"blockIO": {"weight": 5}}' "blockIO.weight"
@@ -794,10 +846,6 @@ refused_create() {
 	runtime update -r - "$CID" <<<'{"pids": {"limit": 60}, "memory": {"limit": -2}}'
 	assert_failed_cleanly
 	assert_output_contains "memory.limit"
-	expect_cg pids pids.max 50
-	runtime update --pids-limit -4 "$CID"
-	assert_failed_cleanly
-	assert_output_contains "pids.limit"
 	expect_cg pids pids.max 50
 	runtime update --blkio-weight 5000 "$CID"
 	assert_failed_cleanly

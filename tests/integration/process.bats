@@ -133,6 +133,25 @@ cap_mask() {
 	grep -E "^Max core file size +0 +0 +bytes" "/proc/$pid/limits"
 }
 
+@test "rlimits: RLIM_INFINITY (18446744073709551615, as Docker and Podman write it) survives in the state" {
+	# RLIMIT_CPU is unlimited on the host, so infinity can be kept.
+	update_config '.process.rlimits = [{"type": "RLIMIT_CPU", "soft": "INF", "hard": "INF"}]'
+	sed -i 's/"INF"/18446744073709551615/g' "$BUNDLE/config.json"
+	start_container
+	local pid
+	pid="$(container_pid "$CID")"
+	grep -E "^Max cpu time +unlimited +unlimited +seconds" "/proc/$pid/limits"
+	# state, exec and update read the saved config back.
+	runtime state "$CID"
+	assert_status 0
+	runtime exec "$CID" true
+	assert_status 0
+	runtime update -r - "$CID" <<<'{"memory": {"swappiness": 18446744073709551615}}'
+	assert_status 0
+	runtime state "$CID"
+	assert_status 0
+}
+
 @test "rlimits above the host's hard limit fail cleanly (no CAP_SYS_RESOURCE here)" {
 	[ "$(grep -c . /proc/self/status)" -gt 0 ]
 	local host_hard

@@ -334,7 +334,7 @@ static void test_full_config_fills_structs(void **state)
 	assert_int_equal(res->memory.limit.v, 536870912);
 	assert_int_equal(res->memory.reservation.v, 268435456);
 	assert_int_equal(res->memory.swap.v, -1);
-	assert_true(res->memory.kernel.set);
+	assert_false(res->memory.kernel.set); /* 0 is unset (conventions.c) */
 	assert_int_equal(res->memory.kernel_tcp.v, 1);
 	assert_true(res->memory.swappiness.set);
 	assert_int_equal(res->memory.swappiness.v, 0);
