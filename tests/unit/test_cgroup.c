@@ -751,9 +751,6 @@ static void test_invalid(void **state)
 	r = (struct oci_resources){ 0 };
 	r.cpu.cpus = "0-";
 	apply_fails(f, &r, "linux.resources.cpu.cpus");
-	r = (struct oci_resources){ 0 };
-	r.pids_limit = (struct opt_i64){ true, -7 };
-	apply_fails(f, &r, "linux.resources.pids.limit");
 	struct oci_throttle_device t = { 4095, 4095, 10 };
 	r = (struct oci_resources){ 0 };
 	r.block_io.throttle_write_iops = &t;
