@@ -96,7 +96,7 @@ if wants v2; then
 		truncate -s 64M "$disk"
 		if VMRUN_MODULES="${VMRUN_MODULES:-} virtio_blk" \
 			VMRUN_QEMU_OPTS="${VMRUN_QEMU_OPTS:-} -drive file=$disk,if=virtio,format=raw" \
-			../shared/tools/vmrun --timeout 1800 -- sh tests/integration/v2-suite.sh \
+			../shared/tools/vmrun --overlay-root --timeout 1800 -- sh tests/integration/v2-suite.sh \
 			>"$log/v2.out" 2>&1; then :; fi
 		rm -f "$disk"
 		cat "$log/v2.out" | grep -E '^(v2|  )' | head -60

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cgroup/internal.h"
+#include "ns/ns.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/path.h"
@@ -318,11 +319,13 @@ int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out,
 		cgroup_free(cg);
 		return r;
 	}
-	/* Rootless on cgroup v2: the default goes beside our own cgroup,
-	   inside the subtree delegated to us (systemd's user@.service, or
-	   a directory chown'ed to the user), not below the root. */
+	/* Rootless on cgroup v2 (not root, or root in a user namespace, as
+	   rootless Podman runs us): the default goes beside our own
+	   cgroup, inside the subtree delegated to us (systemd's
+	   user@.service, or a directory chown'ed to the user), not below
+	   the root -- where runc's fs2 puts it too. */
 	_cleanup_free_ char *rootless_path = NULL;
-	if (dflt && geteuid() != 0 && cg->mode == CGROUP_MODE_UNIFIED &&
+	if (dflt && cg->mode == CGROUP_MODE_UNIFIED && ns_rootless() &&
 	    v2_own && strcmp(v2_own, "/") != 0) {
 		char *slash = strrchr(v2_own, '/');
 		int plen = slash ? (int)(slash - v2_own) : 0;

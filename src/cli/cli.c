@@ -1,7 +1,6 @@
 #include "cli/cli.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/people.h"
+#include "ns/ns.h"
 #include "util/log.h"
 
 static const struct cli_cmd commands[] = {
@@ -130,24 +130,6 @@ int cli_parse_size(const char *s, long long *out)
 	return 0;
 }
 
-/* Is this process in a user namespace other than the initial one?  The
- * initial one maps every id: "0 0 4294967295". */
-static bool in_user_namespace(void)
-{
-	char buf[128] = "";
-	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	unsigned long inside, outside, count;
-	return sscanf(buf, "%lu %lu %lu", &inside, &outside, &count) != 3 ||
-	       inside != 0 || outside != 0 || count != 4294967295UL;
-}
-
 /* The state root when --root is not given, as runc chooses it: /run/cell
  * for root; $XDG_RUNTIME_DIR/cell for anyone else, and for root inside a
  * user namespace unless $USER is "root" -- rootless Podman calls the
@@ -160,7 +142,7 @@ static const char *default_root(char *buf, size_t len)
 		return "/run/cell";
 	if (geteuid() == 0) {
 		const char *user = getenv("USER");
-		if (!in_user_namespace() || (user && !strcmp(user, "root")))
+		if (!ns_in_user_namespace() || (user && !strcmp(user, "root")))
 			return "/run/cell";
 	}
 	snprintf(buf, len, "%s/cell", xdg);

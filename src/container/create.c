@@ -343,15 +343,24 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	L->c->config_json = json_incref(cfg->json);
 	crash_point("state");
 	if ((r = cgroup_create(L->cg, e)) < 0) {
-		/* Rootless without a delegated cgroup: run, unlimited, and
-		   say so (a failure would leave people with nothing). */
-		if (geteuid() == 0 ||
+		/* Rootless (not root, or root in a user namespace: rootless
+		   Podman) without a delegated cgroup: run, unlimited, and
+		   say so -- runc's rootless cgroup manager does the same. */
+		if (!ns_rootless() ||
 		    (e->errnum != EACCES && e->errnum != EPERM && e->errnum != EROFS))
 			goto fail;
-		log_warn("no cgroup: resource limits and pause are not available (%s)",
-			 e->msg);
+		/* People are told; an engine gets runc's silence (Podman
+		   shows a runtime's first stderr line as its error). */
+		if (o->config)
+			log_warn("no cgroup: resource limits and pause are not "
+				 "available (%s)",
+				 e->msg);
+		else
+			log_debug("no cgroup (rootless, none delegated): %s",
+				  e->msg);
 		cell_err_clear(e);
 		L->no_cgroup = true;
+		L->c->no_cgroup = true;
 	}
 	crash_point("cgroup");
 	log_debug("create: cgroup made");
@@ -384,6 +393,9 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	ctx.no_pivot = o->no_pivot;
 	ctx.no_new_keyring = o->no_new_keyring;
 	ctx.new_userns = (ns_flags_to_create(&cfg->linux) & CLONE_NEWUSER) != 0;
+	/* Rootless Podman runs us as root in its user namespace: no mknod
+	   there either. */
+	ctx.in_userns = !ctx.new_userns && ns_in_user_namespace();
 	ctx.seccomp = L->seccomp;
 	ctx.rootless = geteuid() != 0;
 	if ((ctx.trampoline = container_trampoline(e)) < -1) {

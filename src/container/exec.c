@@ -189,7 +189,10 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 		r = cell_err_msg(e, ESRCH, "container %s is not running", o->id);
 		goto out;
 	}
-	if ((r = cgroup_new(c->cgroups_path, c->id, &cg, e)) < 0)
+	/* Rootless without a delegated cgroup: the process stays in the
+	   caller's cgroups, as the init did. */
+	if (!c->no_cgroup &&
+	    (r = cgroup_new(c->cgroups_path, c->id, &cg, e)) < 0)
 		goto out;
 	if (cfg->linux.seccomp &&
 	    (r = container_compile_seccomp(cfg, o->root, &sc, e)) < 0)
@@ -229,7 +232,7 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 		.trampoline = trampoline,
 		.listener = listener,
 	};
-	int cgfd = cg->ops->clone_fd(cg);
+	int cgfd = cg ? cg->ops->clone_fd(cg) : -1;
 	struct cell_clone_args args = {
 		.flags = CLONE_PIDFD,
 		.pidfd = (uint64_t)(uintptr_t)&child_pidfd,
@@ -239,8 +242,9 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cgfd;
 	}
-	if ((r = cg->ops->join_fds(cg, x.cgroup_fds, ARRAY_SIZE(x.cgroup_fds),
-				   &x.n_cgroup_fds, e)) < 0) {
+	if (cg && (r = cg->ops->join_fds(cg, x.cgroup_fds,
+					 ARRAY_SIZE(x.cgroup_fds),
+					 &x.n_cgroup_fds, e)) < 0) {
 		close(fds[1]);
 		goto out;
 	}
@@ -273,7 +277,7 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 		r = cell_err_sys(e, err, "clone");
 		goto out;
 	}
-	if ((cgfd < 0 && cg->ops->clone_fd(cg) >= 0 &&
+	if ((cg && cgfd < 0 && cg->ops->clone_fd(cg) >= 0 &&
 	     (r = cgroup_enter(cg, pid, e)) < 0) ||
 	    (r = sync_send(sync, SYNC_GO, pid, NULL, -1, e)) < 0)
 		goto kill;

@@ -154,7 +154,7 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 		.state = &rs,
 		.config = cfg,
 		.rootfs = ctx->rootfs,
-		.userns = ctx->new_userns ||
+		.userns = ctx->new_userns || ctx->in_userns ||
 			  cfg->linux.namespaces[OCI_NS_USER].path,
 		.no_pivot = ctx->no_pivot,
 		.cgroup_path = ctx->cgroup_path,

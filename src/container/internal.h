@@ -23,6 +23,7 @@ struct init_ctx {
 	bool no_pivot;
 	bool no_new_keyring;
 	bool new_userns;
+	bool in_userns; /* the runtime itself runs in a user namespace */
 	bool rootless; /* the runtime is not root (it writes our maps) */
 	int trampoline; /* sealed memfd: every exec into the container */
 	int listener;   /* connected linux.seccomp.listenerPath, or -1 */

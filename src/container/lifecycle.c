@@ -20,6 +20,7 @@
 #include "container/state.h"
 #include "fs/fs.h"
 #include "net/net.h"
+#include "ns/ns.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/syscalls.h"
@@ -39,7 +40,50 @@ static void cgroup_freep(struct cgroup **cg)
 static int open_cgroup(struct container *c, struct cgroup **out,
 		       struct cell_err *e)
 {
+	if (c->no_cgroup)
+		return cell_err_msg(e, ENOTSUP,
+				    "container %s has no cgroup of its own "
+				    "(rootless, and no cgroup was delegated)",
+				    c->id);
 	return cgroup_new(c->cgroups_path, c->id, out, e);
+}
+
+/* Without a cgroup, the container's processes are those of its pid
+ * namespace (all of them, seen from the host's /proc), or the init alone
+ * when it shares one with the host. */
+static int pidns_pids(struct container *c, pid_t **pids, size_t *n,
+		      struct cell_err *e)
+{
+	const struct oci_config *cfg = NULL;
+	bool own = container_config(c, &cfg, e) == 0 &&
+		   cfg->linux.namespaces[OCI_NS_PID].enabled;
+	ino_t ns = own ? ns_inode(c->pid, "pid") : 0;
+	size_t cap = 16;
+	*n = 0;
+	*pids = malloc(cap * sizeof(**pids));
+	if (!*pids)
+		return cell_err_sys(e, ENOMEM, "pids");
+	_cleanup_closedir_ DIR *d = ns && ns != ns_inode(0, "pid")
+					    ? opendir("/proc")
+					    : NULL;
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0 || ns_inode((pid_t)pid, "pid") != ns)
+			continue;
+		if (*n == cap) {
+			pid_t *more = realloc(*pids, 2 * cap * sizeof(**pids));
+			if (!more)
+				return cell_err_sys(e, ENOMEM, "pids");
+			*pids = more;
+			cap *= 2;
+		}
+		(*pids)[(*n)++] = (pid_t)pid;
+	}
+	if (*n == 0)
+		(*pids)[(*n)++] = c->pid;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- start */
@@ -162,6 +206,15 @@ int container_kill(const char *root, const char *id, int sig, bool all,
 	enum container_status s = container_status(c);
 	if (s == STATUS_STOPPED || s == STATUS_CREATING)
 		return cell_err_msg(e, ESRCH, "container %s is not running", id);
+	if (all && c->no_cgroup) {
+		_cleanup_free_ pid_t *pids = NULL;
+		size_t n = 0;
+		if ((r = pidns_pids(c, &pids, &n, e)) < 0)
+			return r;
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], sig); /* a pid gone meanwhile is fine */
+		return 0;
+	}
 	if (all) {
 		_cleanup_cgroup_ struct cgroup *cg = NULL;
 		if ((r = open_cgroup(c, &cg, e)) < 0)
@@ -203,8 +256,10 @@ int container_destroy(struct container *c, struct cell_err *e)
 		log_warn("delete %s: %s", c->id, ce.msg);
 
 	_cleanup_cgroup_ struct cgroup *cg = NULL;
-	if ((c->config_json || c->cgroups_path) &&
-	    cgroup_new(c->cgroups_path, c->id, &cg, &ce) == 0) {
+	if (c->no_cgroup) {
+		/* nothing of ours to remove */
+	} else if ((c->config_json || c->cgroups_path) &&
+		   cgroup_new(c->cgroups_path, c->id, &cg, &ce) == 0) {
 		/* Whatever the init left in its cgroup (no pid namespace of
 		   its own, a process that escaped it) goes with the
 		   container.  With its own pid namespace the kernel already
@@ -299,7 +354,7 @@ int container_apply_resources(struct cgroup *cg, const struct oci_config *cfg,
 	   Rootless, device rules are not ours to set (an eBPF program needs
 	   privilege) nor needed: the user namespace cannot mknod, and the
 	   host's nodes keep the host's permissions. */
-	if ((update && r.n_devices == 0) || geteuid() != 0) {
+	if ((update && r.n_devices == 0) || ns_rootless()) {
 		r.n_devices = 0;
 		return cgroup_apply(cg, &r, update, e);
 	}
@@ -362,8 +417,15 @@ int container_pids(const char *root, const char *id, pid_t **pids, size_t *n,
 {
 	_cleanup_container_ struct container *c = NULL;
 	_cleanup_cgroup_ struct cgroup *cg = NULL;
-	int r = load_live(root, id, false, &c, &cg, e);
+	int r = container_load(root, id, false, &c, e);
 	if (r < 0)
+		return r;
+	enum container_status s = container_status(c);
+	if (s == STATUS_STOPPED || s == STATUS_CREATING)
+		return cell_err_msg(e, ESRCH, "container %s is not running", id);
+	if (c->no_cgroup)
+		return pidns_pids(c, pids, n, e);
+	if ((r = open_cgroup(c, &cg, e)) < 0)
 		return r;
 	return cg->ops->pids(cg, pids, n, e);
 }

@@ -178,6 +178,7 @@ int container_load(const char *root, const char *id, bool lock,
 	c->rootfs = json_strdup(st, "rootfs");
 	c->created = json_strdup(st, "created");
 	c->cgroups_path = json_strdup(st, "cgroupsPath");
+	c->no_cgroup = json_is_true(json_object_get(st, "noCgroup"));
 	c->config_json = json_incref(json_object_get(st, "config"));
 	json_decref(st);
 	*out = c;
@@ -203,6 +204,8 @@ int container_save(struct container *c, struct cell_err *e)
 			       "rootfs", c->rootfs, "created", c->created,
 			       "cgroupsPath", c->cgroups_path, "config",
 			       c->config_json);
+	if (st && c->no_cgroup)
+		json_object_set_new(st, "noCgroup", json_true());
 	if (!st)
 		return cell_err_msg(e, ENOMEM, "save state");
 	/* The config may hold integers past INT64_MAX (RLIM_INFINITY). */
@@ -344,7 +347,7 @@ enum container_status container_status(struct container *c)
 	struct cgroup *cg = NULL;
 	struct cell_err e;
 	enum container_status s = STATUS_RUNNING;
-	if (cgroup_new(c->cgroups_path, c->id, &cg, &e) == 0) {
+	if (!c->no_cgroup && cgroup_new(c->cgroups_path, c->id, &cg, &e) == 0) {
 		if (cg->ops->is_frozen(cg, &e) == 1)
 			s = STATUS_PAUSED;
 		cgroup_free(cg);

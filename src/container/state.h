@@ -37,6 +37,8 @@ struct container {
 	char *rootfs;
 	char *created; /* RFC 3339 */
 	char *cgroups_path; /* NULL = default */
+	bool no_cgroup; /* rootless, nothing delegated: the init runs in the
+			   caller's cgroups, and there are no limits */
 	json_t *config_json; /* owned copy of config.json */
 	struct oci_config *config; /* parsed from config_json, lazily */
 };

@@ -8,7 +8,10 @@
  * hierarchy is a bind of the host's directory for the container (as runc
  * does), with one a fresh v1 mount rooted at the namespace's root.  cgroup2
  * is always the bind: a fresh cgroup2 superblock mount costs ~14 ms on
- * this kernel (measured in create), a bind of the same directory nothing. */
+ * this kernel (measured in create), a bind of the same directory nothing.
+ * A container without a cgroup of its own (rootless, none delegated) sees
+ * the cgroups it runs in, read from /proc/self/cgroup, as runc binds them:
+ * root in a user namespace may not mount a v1 hierarchy afresh. */
 #include "fs/fs-internal.h"
 
 #include <errno.h>
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/file.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -54,6 +58,51 @@ static char *v1_options(const char *superopts)
 		strcat(out, o);
 	}
 	return out;
+}
+
+/* Is controller (or "name=x") one of the superblock options "rw,cpu,..."? */
+static bool superopts_has(const char *superopts, const char *ctrl, size_t len)
+{
+	for (const char *o = superopts; *o;) {
+		size_t n = strcspn(o, ",");
+		if (n == len && strncmp(o, ctrl, len) == 0)
+			return true;
+		o += n;
+		if (*o)
+			o++;
+	}
+	return false;
+}
+
+/* The path of this process's cgroup in hierarchy h, from the text of
+ * /proc/self/cgroup ("4:memory:/a/b", "0::/a" for cgroup2): malloc'd, or
+ * NULL when it is in none (the hierarchy is then left out). */
+static char *own_cgroup_path(const char *self, const struct mountinfo_entry *h)
+{
+	bool v2 = strcmp(h->fstype, "cgroup2") == 0;
+	for (const char *line = self; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		const char *c1 = memchr(line, ':', len);
+		const char *c2 = c1 ? memchr(c1 + 1, ':',
+					     len - (size_t)(c1 + 1 - line))
+				    : NULL;
+		if (c2) {
+			bool match = v2 && c2 == c1 + 1 &&
+				     strncmp(line, "0:", 2) == 0;
+			for (const char *c = c1 + 1; !v2 && c < c2;) {
+				size_t n = strcspn(c, ",:");
+				if (n && superopts_has(h->superopts, c, n))
+					match = true;
+				c += n + 1;
+			}
+			if (match)
+				return strndup(c2 + 1,
+					       len - (size_t)(c2 + 1 - line));
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return NULL;
 }
 
 /* Bind the host's <mountpoint><cgroup_path> at cgroup/<name>.  A
@@ -126,12 +175,18 @@ static int mount_v1(const struct rootfs_ctx *ctx, int targetfd,
 	const char *cgpath = ctx->cgroup_path;
 	bool cgns = ctx->config->linux.namespaces[OCI_NS_CGROUP].enabled;
 	struct mountinfo mi = { 0 };
+	_cleanup_free_ char *self = NULL;
 	int r = mountinfo_read("/proc/self/mountinfo", &mi, e);
 	if (r < 0)
 		return r;
+	_cleanup_close_ int tmpfs = -1;
+	if (!cgpath && !cgns &&
+	    (r = file_read_at(AT_FDCWD, "/proc/self/cgroup", 0, &self, NULL,
+			      e)) < 0)
+		goto out;
 
 	/* The tmpfs is made read-only only after it is populated. */
-	_cleanup_close_ int tmpfs = fs_new_mount("tmpfs", "tmpfs", "mode=755",
+	tmpfs = fs_new_mount("tmpfs", "tmpfs", "mode=755",
 						 0, attrs & ~MOUNT_ATTR_RDONLY,
 						 e);
 	if (tmpfs < 0)
@@ -152,6 +207,13 @@ static int mount_v1(const struct rootfs_ctx *ctx, int targetfd,
 			r = bind_hierarchy(tmpfs, base, h->mountpoint, cgpath,
 					   attrs, e);
 			if (r == 0)
+				r = link_comounted(tmpfs, base, e);
+		} else if (self) {
+			_cleanup_free_ char *own = own_cgroup_path(self, h);
+			if (own)
+				r = bind_hierarchy(tmpfs, base, h->mountpoint,
+						   own, attrs, e);
+			if (own && r == 0)
 				r = link_comounted(tmpfs, base, e);
 		} else if (strcmp(h->fstype, "cgroup") == 0) {
 			_cleanup_free_ char *opts = v1_options(h->superopts);
@@ -175,7 +237,7 @@ static int mount_v1(const struct rootfs_ctx *ctx, int targetfd,
 	}
 out:
 	mountinfo_free(&mi);
-	if (tmpfs < 0)
+	if (r == 0 && tmpfs < 0)
 		return tmpfs;
 	return r;
 }

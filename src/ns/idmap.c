@@ -102,6 +102,27 @@ static int run_newidmap(const char *tool, pid_t pid, const struct oci_idmap *m,
 	return 0;
 }
 
+bool ns_in_user_namespace(void)
+{
+	char buf[128] = "";
+	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	unsigned long inside, outside, count;
+	return sscanf(buf, "%lu %lu %lu", &inside, &outside, &count) != 3 ||
+	       inside != 0 || outside != 0 || count != 4294967295UL;
+}
+
+bool ns_rootless(void)
+{
+	return geteuid() != 0 || ns_in_user_namespace();
+}
+
 /* An unprivileged caller may map only itself, once, without newuidmap. */
 static bool maps_only_self(const struct oci_idmap *m, size_t n, unsigned id)
 {

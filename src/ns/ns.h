@@ -49,6 +49,15 @@ int ns_set_hostname(const struct oci_config *c, struct cell_err *e);
  * pivot_root, through a verified procfs fd. */
 int ns_apply_sysctl(const struct oci_linux *l, struct cell_err *e);
 
+/* Is the caller in a user namespace other than the initial one (its
+ * uid_map is not "0 0 4294967295")? */
+bool ns_in_user_namespace(void);
+
+/* Rootless, as runc reads it: not root, or root in a user namespace --
+ * rootless Podman runs the runtime as root in its own user namespace,
+ * where root has no power over the host's cgroups or devices. */
+bool ns_rootless(void);
+
 /* The inode of /proc/<pid>/ns/<name> (pid 0 = self), or 0. */
 ino_t ns_inode(pid_t pid, const char *proc_name);
 

@@ -531,7 +531,7 @@ teardown_bundle() {
 with_user_tun() {
 	local dir="$1"
 	shift
-	if [ "$(stat -c %a /dev/net/tun 2>/dev/null)" = 666 ]; then
+	if [ ! -c /dev/net/tun ] || [ "$(stat -c %a /dev/net/tun)" = 666 ]; then
 		"$@"
 		return
 	fi

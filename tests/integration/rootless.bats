@@ -37,7 +37,10 @@ as_user() {
 	chown "$RUID:$RUID" "$BUNDLE/config.json"
 	run as_user "$RUNTIME" run -b "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ] || fail "status $status: $output"
-	assert_output_contains "warning: no cgroup"
+	# No cgroup was delegated: an engine's runtime stays silent about it,
+	# as runc's rootless cgroup manager does (Podman would show the line
+	# instead of a real error); the people's form says it.
+	[[ "$output" != *warning* ]] || fail "unexpected warning: $output"
 	printf '%s\n' "$output" | grep -qx 0
 	printf '%s\n' "$output" | grep -Eq '^ +0 +1000 +1$'
 	# state was under XDG_RUNTIME_DIR, and is gone

@@ -8,7 +8,7 @@
 #   CELL_TEST_FAST=1  leave out tests tagged slow (seconds of real load)
 #   V2_FILTER    only the tests whose name matches this regex (bats -f)
 #   V2_ENGINE_SUITES  engine suites whose cgroup-dependent tests run too
-#                (default "docker"; V2_ENGINE_FILTER is their bats -f regex)
+#                (default "docker podman-rootless")
 # A virtio scratch disk attached to the VM (cgroup_v2_lib.sh --suite does
 # it) is handed to the tests as CELL_TEST_SCRATCH_DISK; without one the
 # tests that need it skip.
@@ -73,14 +73,22 @@ if [ -n "$suites" ]; then
 	rm -rf "$outdir"
 	p=$((p + bp)) f=$((f + bf)) s=$((s + bs))
 fi
-# The engines on cgroup v2: Docker's tests whose outcome depends on the
-# cgroup version (the rest are version-blind and run on the host).
-# V2_ENGINE_SUITES="" leaves them out.
-for b in ${V2_ENGINE_SUITES-docker}; do
+# The engines on cgroup v2: their tests whose outcome depends on the cgroup
+# version (the rest are version-blind and run on the host) -- Docker's
+# limits, update, stats, pause and OOM, and rootless Podman in a delegated
+# subtree (useradd: the VM needs --overlay-root).  V2_ENGINE_SUITES=""
+# leaves them out.
+engine_filter() {
+	case $1 in
+	docker) echo 'cgroup|blkio|update|stats|pause|OOM' ;;
+	podman-rootless) echo 'delegated' ;;
+	*) echo '.' ;;
+	esac
+}
+for b in ${V2_ENGINE_SUITES-docker podman-rootless}; do
 	[ -f tests/integration/$b.bats ] || continue
 	start=$(date +%s)
-	out=$(bats --tap -f "${V2_ENGINE_FILTER:-cgroup|blkio|update|stats|pause|OOM}" \
-		tests/integration/$b.bats 2>&1)
+	out=$(bats --tap -f "$(engine_filter "$b")" tests/integration/$b.bats 2>&1)
 	bp=$(echo "$out" | grep -c '^ok ')
 	bs=$(echo "$out" | grep -c '^ok .* # skip')
 	bf=$(echo "$out" | grep -c '^not ok')
