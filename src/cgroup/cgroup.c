@@ -445,7 +445,7 @@ int cgroup_join_self(int *fds, size_t n, struct cell_err *e)
 	int r = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (r == 0)
-			EXPLAIN("the init moves itself into its cgroup before it runs anything (no threadgroup lock to wait for)",
+			EXPLAIN("the new process moves itself into the container's cgroup before it runs anything (no threadgroup lock to wait for)",
 				"write %s \"0\"", trace_fd_path(fds[i]));
 		if (r == 0 && write(fds[i], "0", 1) != 1)
 			r = cell_err_sys(e, errno, "join the container's cgroup");

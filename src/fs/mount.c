@@ -329,7 +329,7 @@ static const char *mount_why(const struct oci_mount *m, bool bind)
 		const char *type, *why;
 	} whys[] = {
 		{ "proc", "a procfs of its own pid namespace: /proc shows the container's processes only" },
-		{ "sysfs", "sysfs as its network namespace sees it" },
+		{ "sysfs", "sysfs: how the kernel shows devices and drivers" },
 		{ "tmpfs", "a private in-memory filesystem: nothing written there reaches the host's disks" },
 		{ "devpts", "a devpts instance of its own: its ptys are not the host's" },
 		{ "mqueue", "the POSIX message queues of its own IPC namespace" },

@@ -45,6 +45,7 @@ struct trace_state {
 	pid_t self;     /* our pid as the host sees it */
 	int64_t offset; /* µs this process's monotonic clock runs ahead */
 	unsigned int mode;
+	int command_span; /* the slot of the whole command's span */
 	const char *path;
 	const char *command;
 };

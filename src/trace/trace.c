@@ -101,6 +101,8 @@ int trace_setup(const struct trace_opts *o, struct cell_err *e)
 	char name[64];
 	snprintf(name, sizeof(name), "cell %s", trace_st.command);
 	trace_process_(name);
+	/* the whole command: the span every other one is a share of */
+	trace_st.command_span = trace_begin_(trace_st.command, NULL);
 	return 0;
 }
 
@@ -140,7 +142,7 @@ void trace_clock_resync_(void)
 {
 	/* "monotonic <secs> <nanosecs>": the offset of the time namespace
 	   we are in now (0 0 outside one). */
-	FILE *f = fopen("/proc/thread-self/timens_offsets", "re");
+	FILE *f = fopen("/proc/self/timens_offsets", "re");
 	if (!f)
 		return;
 	char line[128];
@@ -209,6 +211,7 @@ int trace_finish(struct cell_err *e)
 	struct trace_buf *b = trace_st.buf;
 	if (!b || getpid() != trace_st.owner)
 		return 0;
+	trace_end_(trace_st.command_span);
 	/* The forks that wrote are gone or waiting (the sync protocol and
 	   wait are our barriers); take what was published. */
 	uint32_t n = __atomic_load_n(&b->next, __ATOMIC_ACQUIRE);
