@@ -24,6 +24,7 @@ struct trace_rec {
 	int32_t pid;   /* as the host sees it */
 	uint64_t ts;   /* µs, the host's CLOCK_MONOTONIC */
 	uint64_t dur;  /* µs, spans only */
+	uint32_t depth; /* spans open in this process when it began */
 	char name[40];
 	char detail[768];
 	char why[200];
@@ -46,6 +47,7 @@ struct trace_state {
 	int64_t offset; /* µs this process's monotonic clock runs ahead */
 	unsigned int mode;
 	int command_span; /* the slot of the whole command's span */
+	uint32_t depth;   /* spans open in this process now */
 	const char *path;
 	const char *command;
 };

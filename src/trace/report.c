@@ -117,39 +117,8 @@ static int by_start(const void *a, const void *b)
 	const struct trace_rec *y = *(const struct trace_rec *const *)b;
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
-	/* the same start: the enclosing (longer) span first */
-	return (x->dur < y->dur) - (x->dur > y->dur);
-}
-
-#define MAX_DEPTH 16
-
-/* Per process: the spans still open at the current start time. */
-struct track {
-	pid_t pid;
-	size_t depth;
-	uint64_t ends[MAX_DEPTH];
-};
-
-static size_t nesting(struct track *t, size_t *nt, size_t max,
-		      const struct trace_rec *r, uint64_t end)
-{
-	struct track *k = NULL;
-	for (size_t i = 0; i < *nt; i++)
-		if (t[i].pid == r->pid)
-			k = &t[i];
-	if (!k) {
-		if (*nt == max)
-			return 0;
-		k = &t[(*nt)++];
-		k->pid = r->pid;
-		k->depth = 0;
-	}
-	while (k->depth && k->ends[k->depth - 1] <= r->ts)
-		k->depth--;
-	size_t d = k->depth;
-	if (k->depth < MAX_DEPTH)
-		k->ends[k->depth++] = end;
-	return d;
+	/* the same start: the enclosing one first */
+	return (x->depth > y->depth) - (x->depth < y->depth);
 }
 
 static void write_table(FILE *out, const struct trace_rec *recs, size_t n,
@@ -176,17 +145,15 @@ static void write_table(FILE *out, const struct trace_rec *recs, size_t n,
 		trace_st.command, ns ? (double)(t1 - t0) / 1000.0 : 0.0);
 	fprintf(out, "%10s %9s %6s  %-8s %s\n", "start ms", "µs", "share",
 		"process", "step");
-	struct track tracks[16];
-	size_t nt = 0;
 	for (size_t i = 0; i < ns; i++) {
 		const struct trace_rec *r = spans[i];
 		uint64_t d = span_dur(r, now);
-		size_t depth = nesting(tracks, &nt, 16, r, r->ts + d);
+		int depth = r->depth < 16 ? (int)r->depth : 16;
 		char proc[16];
 		track_label(recs, n, r->pid, proc, sizeof(proc));
 		fprintf(out, "%10.3f %9llu %5.1f%%  %-8s %*s%s%s%s%s\n",
 			(double)(r->ts - t0) / 1000.0, (unsigned long long)d,
-			100.0 * (double)d / total, proc, (int)(2 * depth), "",
+			100.0 * (double)d / total, proc, 2 * depth, "",
 			r->name, r->detail[0] ? " (" : "", r->detail,
 			r->detail[0] ? ")" : "");
 	}

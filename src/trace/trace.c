@@ -131,6 +131,7 @@ static void publish(struct trace_rec *r, enum trace_rec_kind kind)
 void trace_process_(const char *name)
 {
 	trace_st.self = host_pid();
+	trace_st.depth = 0; /* a new track: the parent's open spans are not ours */
 	struct trace_rec *r = reserve(NULL);
 	if (!r)
 		return;
@@ -168,6 +169,7 @@ int trace_begin_(const char *name, const char *fmt, ...)
 		va_end(ap);
 	}
 	r->dur = TRACE_OPEN;
+	r->depth = trace_st.depth++;
 	publish(r, TRACE_REC_SPAN);
 	return slot;
 }
@@ -179,14 +181,18 @@ void trace_end_(int slot)
 		return;
 	struct trace_rec *r = &b->rec[slot];
 	uint64_t t = now_us();
+	if (trace_st.depth)
+		trace_st.depth--;
 	r->dur = t > r->ts ? t - r->ts : 0;
 }
 
 /* "../src/fs/pivot.c" (meson's relative path) -> "src/fs/pivot.c" */
 static const char *source_name(const char *file)
 {
-	const char *s = strstr(file, "src/");
-	return s ? s : file;
+	while (!strncmp(file, "../", 3))
+		file += 3;
+	const char *s = file[0] == '/' ? strstr(file, "/src/") : NULL;
+	return s ? s + 1 : file;
 }
 
 void trace_explain_(const char *file, const char *why, const char *fmt, ...)
@@ -237,9 +243,9 @@ int trace_finish(struct cell_err *e)
 	free(recs);
 	trace_mode = 0;
 	munmap(b, trace_st.map_len);
-	trace_st.buf = NULL;
 	if (trace_st.fd >= 0)
 		close(trace_st.fd);
+	memset(&trace_st, 0, sizeof(trace_st));
 	trace_st.fd = -1;
 	return r;
 }
