@@ -101,11 +101,11 @@ static inline void trace_scope_end_(int *slot)
 #define TRACE_CAT_(a, b) TRACE_CAT2_(a, b)
 /* A span for the rest of the enclosing block. */
 #define TRACE_SCOPE(name)                                          \
-	__attribute__((cleanup(trace_scope_end_))) int TRACE_CAT_( \
+	__attribute__((cleanup(trace_scope_end_), unused)) int TRACE_CAT_( \
 		trace_scope_, __COUNTER__) = TRACE_BEGIN(name)
 /* The same with a detail ("mount", "%s", dest). */
 #define TRACE_SCOPEF(name, ...)                                    \
-	__attribute__((cleanup(trace_scope_end_))) int TRACE_CAT_( \
+	__attribute__((cleanup(trace_scope_end_), unused)) int TRACE_CAT_( \
 		trace_scope_, __COUNTER__) = TRACE_BEGINF(name, __VA_ARGS__)
 /* `expr` (an int-returning call) as a span: r = TRACED("x", f(a, e)); */
 #define TRACED(name, expr)                       \
