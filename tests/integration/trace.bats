@@ -258,3 +258,22 @@ cgroup_dirs_of() {
 	dry="$(echo "$output" | grep -E '^ +[0-9]+  ' | sed -E "s/explain-[0-9]+/ID/g; s/[0-9]+//g")"
 	[ "$real" = "$dry" ] || fail "$(diff <(echo "$real") <(echo "$dry"))"
 }
+
+@test "trace: rootless, the same timeline, and the caller's own id map" {
+	local xdg="$TEST_DIR/xdg" uid=1000
+	mkdir -m 700 "$xdg"
+	chown "$uid:$uid" "$xdg"
+	TRACE="$xdg/t.json"
+	run timeout 30 setpriv --reuid "$uid" --regid "$uid" --clear-groups \
+		env HOME="$TEST_DIR" XDG_RUNTIME_DIR="$xdg" \
+		"$RUNTIME" run --trace "$TRACE" --explain -- true
+	[ "$status" -eq 0 ] || fail "$output"
+	[[ "$output" == *"clone3(CLONE_NEWUSER|CLONE_NEWPID|CLONE_PIDFD)"* ]]
+	echo "$output" | grep -E "^ +[0-9]+  runtime  write /proc/[0-9]+/uid_map \"0 $uid 1\"$"
+	echo "$output" | grep -E '^ +[0-9]+  runtime  write /proc/[0-9]+/setgroups "deny"$'
+	check within runtime "init setup" init mounts
+	# without no_new_privs seccomp is loaded before start, while the
+	# init still has CAP_SYS_ADMIN in its namespace
+	check within runtime "init setup" init "seccomp load"
+	[ -z "$(ls -A "$xdg/cell/.people")" ]
+}
