@@ -33,11 +33,11 @@
 #include "net/net.h"
 #include "ns/ns.h"
 #include "oci/json.h"
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/log.h"
 #include "util/syscalls.h"
-#include "trace/trace.h"
 
 #ifdef CELL_TEST_HOOKS
 /* Test builds: CELL_TEST_CRASH_AT=<step> kills the runtime there, so the

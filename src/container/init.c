@@ -28,11 +28,11 @@
 #include "cgroup/cgroup.h"
 #include "fs/fs.h"
 #include "ns/ns.h"
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/fd.h"
 #include "util/log.h"
 #include "util/syscalls.h"
-#include "trace/trace.h"
 
 static int setup_namespaces(struct init_ctx *ctx, struct cell_err *e)
 {
@@ -304,12 +304,17 @@ void container_init(struct init_ctx *ctx)
 					   ctx->id,
 					   ctx->bundle, hostpid, &e);
 	log_debug("init: exec");
-	if (r == 0 && wants_tiny_init(cfg) && !trace_dry_run()) {
+	if (r == 0 && wants_tiny_init(cfg)) {
 		sys_close_range(3 + (unsigned)ctx->preserve_fds, ~0U,
 				CLOSE_RANGE_CLOEXEC);
 		if (report >= 0)
 			close(report);
 		close(ctx->sync);
+		EXPLAIN("--init: pid 1 stays this fork of the runtime, reaping orphans and passing signals on; the command runs as its child",
+			"execve(\"%s\") in a child of the tiny init, via execveat(trampoline memfd)",
+			exec_path);
+		if (trace_dry_run())
+			_exit(0);
 		_exit(container_tiny_init(ctx->trampoline, exec_path,
 					  cfg->process.args,
 					  cfg->process.env));

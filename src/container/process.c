@@ -21,10 +21,10 @@
 #include "container/internal.h"
 #include "container/state.h"
 #include "container/sync.h"
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/syscalls.h"
-#include "trace/trace.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

@@ -10,8 +10,8 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
-#include "util/cleanup.h"
 #include "trace/trace.h"
+#include "util/cleanup.h"
 #include "util/log.h"
 
 

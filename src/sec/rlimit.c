@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <sys/resource.h>
 
-#include "util/cleanup.h"
 #include "trace/trace.h"
+#include "util/cleanup.h"
 
 static const char *const rlimit_names[] = {
 	[RLIMIT_CPU] = "RLIMIT_CPU",

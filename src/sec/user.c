@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/cleanup.h"
 #include "trace/trace.h"
+#include "util/cleanup.h"
 
 /* In a user namespace whose gid map was written by an unprivileged parent,
  * /proc/self/setgroups says "deny" and setgroups() always fails. */
