@@ -277,3 +277,16 @@ cgroup_dirs_of() {
 	check within runtime "init setup" init "seccomp load"
 	[ -z "$(ls -A "$xdg/cell/.people")" ]
 }
+
+@test "dry-run and explain agree in the people's form too, --init and limits included" {
+	local real dry
+	runtime run --name "$CID" --init --memory 64m --pids-limit 32 --explain -- true
+	[ "$status" -eq 0 ] || fail "$output"
+	real="$(echo "$output" | grep -E '^ +[0-9]+  ' | sed -E 's/[0-9]+//g')"
+	[[ "$real" == *"in a child of the tiny init"* ]]
+	runtime run --name "$CID" --init --memory 64m --pids-limit 32 --explain --dry-run -- true
+	[ "$status" -eq 0 ] || fail "$output"
+	dry="$(echo "$output" | grep -E '^ +[0-9]+  ' | sed -E 's/[0-9]+//g')"
+	[ "$real" = "$dry" ] || fail "$(diff <(echo "$real") <(echo "$dry"))"
+	[ -z "$(ls -A "$TEST_ROOT/.people" 2>/dev/null)" ]
+}
