@@ -139,6 +139,11 @@ static void write_table(FILE *out, const struct trace_rec *recs, size_t n,
 		if (end > t1)
 			t1 = end;
 	}
+	/* only the command's own span: nothing was done */
+	if (ns < 2) {
+		free(spans);
+		return;
+	}
 	qsort(spans, ns, sizeof(*spans), by_start);
 	double total = ns && t1 > t0 ? (double)(t1 - t0) : 1.0;
 	fprintf(out, "cell trace: %s, %.3f ms from the first step to the last\n",
@@ -174,7 +179,12 @@ static size_t explain_end(const struct trace_rec *recs, size_t n)
 
 static void write_explain(FILE *out, const struct trace_rec *recs, size_t n)
 {
-	size_t end = explain_end(recs, n), k = 0;
+	size_t end = explain_end(recs, n), k = 0, calls = 0;
+	for (size_t i = 0; i < end; i++)
+		calls += recs[i].kind == TRACE_REC_EXPLAIN;
+	/* a command that failed before any call: its error line says it all */
+	if (!calls)
+		return;
 	fprintf(out, "cell explain: the kernel calls that isolate this container, in order%s\n",
 		trace_dry_run() ? " (--dry-run: built, never run, then removed)" : "");
 	for (size_t i = 0; i < end; i++) {
@@ -187,8 +197,6 @@ static void write_explain(FILE *out, const struct trace_rec *recs, size_t n)
 		fprintf(out, "               %s\n", r->why);
 		fprintf(out, "               %s\n", r->file);
 	}
-	if (!k)
-		fprintf(out, "  (no call was made)\n");
 }
 
 int trace_report(const struct trace_rec *recs, size_t n, uint64_t now,

@@ -128,6 +128,12 @@ cgroup_dirs_of() {
 	[ -z "$(cgroup_dirs_of "$CID")" ]
 	runtime run --name "$CID" --trace "" -- true
 	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	# a bundle that is not there: its error, and no empty explanation
+	runtime explain "$TEST_DIR/nonexistent"
+	[ "$status" -ne 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "cell: explain $TEST_DIR/nonexistent: bundle $TEST_DIR/nonexistent: No such file or directory" ]]
 	[ -z "$(ls -A "$TEST_ROOT/.people" 2>/dev/null)" ]
 }
 
