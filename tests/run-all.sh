@@ -72,7 +72,8 @@ if wants asan; then
 		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 		run_cmocka build-asan
 		CELL=$top/build-asan/cell RUNTIME=$top/build-asan/cell \
-			run_bats asan tests/integration/lifecycle.bats tests/integration/exec.bats
+			run_bats asan tests/integration/lifecycle.bats tests/integration/exec.bats \
+			tests/integration/trace.bats
 	else
 		tail -30 "$log/asan-build.out"
 		add 0 1 0

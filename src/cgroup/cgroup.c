@@ -13,6 +13,7 @@
 
 #include "cgroup/internal.h"
 #include "ns/ns.h"
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/path.h"
@@ -446,6 +447,9 @@ int cgroup_join_self(int *fds, size_t n, struct cell_err *e)
 {
 	int r = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (r == 0)
+			EXPLAIN("the new process moves itself into the container's cgroup before it runs anything (no threadgroup lock to wait for)",
+				"write %s \"0\"", trace_fd_path(fds[i]));
 		if (r == 0 && write(fds[i], "0", 1) != 1)
 			r = cell_err_sys(e, errno, "join the container's cgroup");
 		close(fds[i]);

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 
 #include "cgroup/internal.h"
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -261,6 +262,9 @@ int cg_devices_bpf_apply(const char *v2_dir,
 	attr.attach_bpf_fd = (uint32_t)prog_fd;
 	attr.attach_type = BPF_CGROUP_DEVICE;
 	attr.attach_flags = BPF_F_ALLOW_MULTI;
+	EXPLAIN("cgroup v2 devices: an eBPF program checks every open and mknod of a device node",
+		"bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE, %s, %zu rules)", v2_dir,
+		n);
 	if (sys_bpf(BPF_PROG_ATTACH, &attr) < 0)
 		return cell_err_sys(e, errno,
 				    "attach the device eBPF program to %s",

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cgroup/internal.h"
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 
@@ -37,6 +38,9 @@ int cg_write(const char *dir, const char *file, const char *value,
 	_cleanup_free_ char *p = cg_path(dir, file);
 	if (!p)
 		return cell_err_sys(e, ENOMEM, "%s", file);
+	TRACE_SCOPEF("cgroup write", "%s", file);
+	EXPLAIN(cg_file_purpose(file), "write %s \"%.*s\"", p,
+		(int)strcspn(value, "\n"), value);
 	return file_write_at(AT_FDCWD, p, value, e);
 }
 
@@ -129,6 +133,9 @@ int cg_mkdir_p(const char *mount, const char *dir, struct cell_err *e)
 		char *slash = strchr(s, '/');
 		if (slash)
 			*slash = '\0';
+		if (!slash)
+			EXPLAIN("a cgroup of its own in this hierarchy: the limits written into it apply to everything the container runs",
+				"mkdir %s", p);
 		if (mkdir(p, 0755) < 0 && errno != EEXIST)
 			return cell_err_sys(e, errno, "mkdir %s", p);
 		if (!slash)

@@ -48,6 +48,8 @@ bool cg_v2_has_controller(const struct cgroup *cg, const char *controller);
 /* ----------------------------------------------------------- files.c */
 
 char *cg_path(const char *dir, const char *file); /* malloc'd, NULL on OOM */
+/* What writing `file` does for the container, for --explain. */
+const char *cg_file_purpose(const char *file);
 bool cg_file_exists(const char *dir, const char *file);
 int cg_write(const char *dir, const char *file, const char *value,
 	     struct cell_err *e);

@@ -11,6 +11,7 @@
 
 #include "cli/people.h"
 #include "ns/ns.h"
+#include "trace/trace.h"
 #include "util/log.h"
 
 static const struct cli_cmd commands[] = {
@@ -28,6 +29,7 @@ static const struct cli_cmd commands[] = {
 	{ "update", cmd_update, "change a container's resource limits" },
 	{ "events", cmd_events, "resource usage and OOM events (--stats once)" },
 	{ "spec", cmd_spec, "write a default config.json" },
+	{ "explain", cmd_explain, "the kernel calls that isolate a bundle's container" },
 	{ "features", cmd_features, "print what this runtime supports (JSON)" },
 	{ "stats", people_stats, "live resource usage of running containers" },
 	{ "stop", people_stop, "stop a container (TERM, wait, KILL) and remove it" },
@@ -37,7 +39,8 @@ static const struct cli_cmd commands[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: cell [--root DIR] [--log FILE] [--log-format text|json] "
-		   "[--debug] COMMAND [ARGS]\n\n"
+		   "[--debug]\n"
+		   "            [--trace FILE|-] [--explain] COMMAND [ARGS]\n\n"
 		   "cell is a lightweight OCI container runtime (a drop-in for runc).\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -157,6 +160,8 @@ int cli_main(int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "log-format", required_argument, NULL, 'f' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "trace", required_argument, NULL, 't' },
+		{ "explain", no_argument, NULL, 'x' },
 		{ "systemd-cgroup", no_argument, NULL, 's' },
 		{ "criu", required_argument, NULL, 'c' },
 		{ "rootless", required_argument, NULL, 'R' },
@@ -179,6 +184,8 @@ int cli_main(int argc, char **argv)
 		case 'l': g.log = optarg; break;
 		case 'f': g.log_format = optarg; break;
 		case 'd': g.debug = true; break;
+		case 't': g.trace = optarg; break;
+		case 'x': g.explain = true; break;
 		case 's': g.systemd_cgroup = true; break;
 		case 'c': case 'R': break; /* accepted for runc compatibility */
 		case 'v':
@@ -219,7 +226,21 @@ int cli_main(int argc, char **argv)
 		int sub_argc = argc - optind + 1;
 		char **sub_argv = argv + optind - 1;
 		optind = 0; /* restart getopt for the subcommand */
+		struct trace_opts to = {
+			.mode = (g.trace ? TRACE_TIMING : 0) |
+				(g.explain ? TRACE_EXPLAIN : 0),
+			.path = g.trace,
+			.command = name,
+		};
+		struct cell_err e;
+		if (trace_setup(&to, &e) < 0) {
+			log_error("%s: %s", name, e.msg);
+			return 1;
+		}
 		int r = commands[i].run(&g, sub_argc, sub_argv);
+		/* also after a failure: where it failed is worth seeing */
+		if (trace_finish(&e) < 0)
+			log_error("%s: %s", name, e.msg);
 		log_close();
 		return r;
 	}

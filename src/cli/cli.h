@@ -15,6 +15,8 @@ struct cli_globals {
 	const char *log_format;
 	bool debug;
 	bool systemd_cgroup;
+	const char *trace; /* --trace FILE|- */
+	bool explain;      /* --explain */
 };
 
 struct cli_cmd {
@@ -51,5 +53,6 @@ int cmd_spec(const struct cli_globals *g, int argc, char **argv);
 int cmd_features(const struct cli_globals *g, int argc, char **argv);
 int cmd_update(const struct cli_globals *g, int argc, char **argv);
 int cmd_events(const struct cli_globals *g, int argc, char **argv);
+int cmd_explain(const struct cli_globals *g, int argc, char **argv);
 
 #endif

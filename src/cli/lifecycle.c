@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/people.h"
 #include "container/container.h"
+#include "trace/trace.h"
 #include "util/cleanup.h"
 
 enum { OPT_PID_FILE = 256, OPT_CONSOLE, OPT_PRESERVE, OPT_NO_PIVOT,
@@ -106,6 +107,52 @@ int cmd_run(const struct cli_globals *g, int argc, char **argv)
 	int code = 0;
 	if (container_run(&o, &code, &e) < 0)
 		return cli_fail("run", o.id, &e);
+	return code;
+}
+
+/* `cell explain [--dry-run] [BUNDLE]`: run the bundle's container under a
+ * fresh id, as `run` would, and list the kernel calls that isolated it;
+ * with --dry-run its process never runs.  Nothing is kept. */
+int cmd_explain(const struct cli_globals *g, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "bundle", required_argument, NULL, 'b' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct create_opts o = { .root = g->root };
+	bool dry = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "b:nh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b': o.bundle = optarg; break;
+		case 'n': dry = true; break;
+		case 'h':
+			printf("usage: cell explain [--dry-run] [--bundle DIR | DIR]\n");
+			return 0;
+		default:
+			return cli_usage_error("explain", "unknown option %s",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind < argc && !o.bundle)
+		o.bundle = argv[optind++];
+	if (optind != argc)
+		return cli_usage_error("explain", "expected one bundle directory");
+	char id[32];
+	snprintf(id, sizeof(id), "explain-%d", (int)getpid());
+	o.id = id;
+	struct trace_opts to = {
+		.mode = TRACE_EXPLAIN | (dry ? TRACE_DRY_RUN : 0),
+		.command = "explain",
+	};
+	struct cell_err e;
+	if (trace_setup(&to, &e) < 0)
+		return cli_fail("explain", NULL, &e);
+	int code = 0;
+	if (container_run(&o, &code, &e) < 0)
+		return cli_fail("explain", o.bundle ? o.bundle : ".", &e);
 	return code;
 }
 

@@ -22,6 +22,7 @@
 #include "cli/people_image.h"
 #include "cli/people_opts.h"
 #include "container/container.h"
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -38,6 +39,13 @@ static int setup_network(pid_t pid, int state_dirfd, void *data,
 			 struct cell_err *e)
 {
 	const struct net_ctx *n = data;
+	/* --dry-run: the host side of a network (bridge, veth, nftables,
+	   slirp4netns) is not the container's to rehearse */
+	if (trace_dry_run()) {
+		EXPLAIN("--dry-run: the host side of the network is not set up",
+			"--net %s (not set up)", n->o->net_arg);
+		return 0;
+	}
 	struct net_opts no = {
 		.mode = n->o->net_arg,
 		.publish = n->o->publish,
@@ -100,6 +108,7 @@ __attribute__((noreturn)) static void monitor(const struct cli_globals *g,
 {
 	struct cell_err e;
 	int code = 0;
+	trace_process("monitor");
 	setsid();
 	signal(SIGHUP, SIG_IGN);
 	_cleanup_free_ char *log = NULL;
@@ -203,6 +212,18 @@ int people_run(const struct cli_globals *g, int argc, char **argv)
 	_cleanup_free_ char *dir = NULL;
 	json_t *cfg = NULL;
 	struct people_image img = { 0 };
+	struct trace_opts to = {
+		.mode = (o.trace ? TRACE_TIMING : 0) |
+			(o.explain ? TRACE_EXPLAIN : 0) |
+			(o.dry_run ? TRACE_DRY_RUN : 0),
+		.path = o.trace,
+		.command = "run",
+	};
+	/* cli_main writes it when the command returns */
+	if (trace_setup(&to, &e) < 0) {
+		log_error("run %s: %s", o.name, e.msg);
+		goto out;
+	}
 	if (o.image && people_image_prepare(g->root, &o, &img, &e) < 0) {
 		log_error("run %s: image %s", o.name, e.msg);
 		goto out;
@@ -219,7 +240,7 @@ int people_run(const struct cli_globals *g, int argc, char **argv)
 		people_dir_remove(dir, &e);
 		goto out;
 	}
-	if (people_config_build(&o, dir, &cfg, &e) < 0) {
+	if (TRACED("people config", people_config_build(&o, dir, &cfg, &e)) < 0) {
 		log_error("run %s: %s", o.name, e.msg);
 		remove_dir(&o, dir, &e);
 		goto out;

@@ -25,6 +25,7 @@ enum {
 	OPT_PIDS, OPT_RBPS, OPT_WBPS, OPT_RIOPS, OPT_WIOPS, OPT_BLKIO_WEIGHT,
 	OPT_CAP_ADD, OPT_CAP_DROP, OPT_SECURITY, OPT_USERNS, OPT_TIME_OFFSET,
 	OPT_INIT, OPT_NET, OPT_DNS, OPT_ADD_HOST, OPT_ROOTFS, OPT_IMAGE,
+	OPT_TRACE, OPT_EXPLAIN, OPT_DRY_RUN,
 };
 
 static const struct option long_opts[] = {
@@ -65,6 +66,9 @@ static const struct option long_opts[] = {
 	{ "add-host", required_argument, NULL, OPT_ADD_HOST },
 	{ "rootfs", required_argument, NULL, OPT_ROOTFS },
 	{ "image", required_argument, NULL, OPT_IMAGE },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "explain", no_argument, NULL, OPT_EXPLAIN },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
@@ -114,7 +118,11 @@ void people_usage(FILE *f)
 	      "  --net none|host|bridge|slirp|ns:PATH  (default: none, only lo;\n"
 	      "                          slirp: user-mode, what works without root)\n"
 	      "  -p, --publish [IP:]HOST:CTR[/tcp|udp]  (bridge; slirp: IP 127.0.0.1)\n"
-	      "  --dns IP                --add-host NAME:IP\n\n"
+	      "  --dns IP                --add-host NAME:IP\n"
+	      "seeing how it is made:\n"
+	      "  --trace FILE|-          time every step (Chrome trace JSON; -: a table)\n"
+	      "  --explain               list each kernel call that isolates it, and why\n"
+	      "  --dry-run               build it, never run COMMAND, remove it again\n\n"
 	      "The exit status is the command's; 125 when cell itself fails, 126 when\n"
 	      "the command cannot be run, 127 when it is not found.\n",
 	      f);
@@ -576,6 +584,9 @@ static int parse_one(int c, const char *arg, struct people_opts *o)
 		o->time_offset = n;
 		return 0;
 	case OPT_INIT: o->init = true; return 0;
+	case OPT_TRACE: o->trace = arg; return 0;
+	case OPT_EXPLAIN: o->explain = true; return 0;
+	case OPT_DRY_RUN: o->dry_run = true; return 0;
 	case OPT_NET: return parse_net(arg, o);
 	case 'p': return parse_publish(arg, o);
 	case OPT_DNS:
@@ -622,6 +633,9 @@ static int check_combination(struct people_opts *o)
 		return bad("-t with -d: a detached container has no terminal to attach to");
 	if (o->keep && o->rm)
 		return bad("--keep and --rm: choose one");
+	if (o->dry_run && (o->detach || o->keep))
+		return bad("--dry-run with %s: a dry run leaves nothing behind",
+			   o->detach ? "-d" : "--keep");
 	if (o->memory_swap != -2 && o->memory < 0)
 		return bad("--memory-swap needs --memory");
 	if (o->memory_swap >= 0 && o->memory_swap < o->memory)

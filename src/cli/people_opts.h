@@ -54,6 +54,8 @@ struct people_opts {
 	struct strlist tmpfs;
 	bool read_only, tty, interactive, detach, rm, keep, init;
 	bool no_new_privs;
+	const char *trace;     /* --trace FILE|- */
+	bool explain, dry_run; /* --explain, --dry-run */
 
 	/* resources: -1 = not set */
 	int64_t memory, memory_swap, cpu_shares, pids_limit, blkio_weight;

@@ -33,6 +33,7 @@
 #include "net/net.h"
 #include "ns/ns.h"
 #include "oci/json.h"
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -151,7 +152,8 @@ static int launch_sync(struct launch *L, const struct create_opts *o,
 
 	crash_point("clone");
 	log_debug("create: init cloned");
-	if (new_userns && (r = ns_write_idmaps(L->pid, &cfg->linux, e)) < 0)
+	if (new_userns &&
+	    (r = TRACED("id maps", ns_write_idmaps(L->pid, &cfg->linux, e))) < 0)
 		return r;
 	/* v1 hierarchies: the init joins itself (cgroup_join_self); the v2
 	   node: clone3 started it there.  Only a refused CLONE_INTO_CGROUP
@@ -181,8 +183,8 @@ static int launch_sync(struct launch *L, const struct create_opts *o,
 			return r;
 	}
 	if (o->on_namespaces &&
-	    (r = o->on_namespaces(L->pid, L->c->dirfd, o->on_namespaces_data,
-				  e)) < 0)
+	    (r = TRACED("network", o->on_namespaces(L->pid, L->c->dirfd,
+						    o->on_namespaces_data, e))) < 0)
 		return r;
 	if ((r = sync_send(L->sync, SYNC_HOOKS_DONE, 0, NULL, -1, e)) < 0)
 		return r;
@@ -248,12 +250,18 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cgfd;
 	}
+	int clone_span = TRACE_BEGIN("clone");
+	EXPLAIN(trace_ns_why(args.flags), "clone3(%s%s%s)",
+		trace_clone_str(args.flags), cgfd >= 0 ? ", cgroup=" : "",
+		cgfd >= 0 ? trace_fd_path(cgfd) : "");
 	pid_t pid = sys_clone3_or_clone(&args);
 	if (pid < 0 && cgfd >= 0) {
 		/* Older kernels or a cgroup the kernel refuses to start in:
 		   clone normally and move the process after. */
 		args.flags &= ~CLONE_INTO_CGROUP;
 		cgfd = -1;
+		EXPLAIN("CLONE_INTO_CGROUP was refused: the same without it",
+			"clone3(%s)", trace_clone_str(args.flags));
 		pid = sys_clone3_or_clone(&args);
 	}
 	if (pid == 0) {
@@ -261,6 +269,7 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 		container_init(ctx);
 	}
 	int err = errno;
+	TRACE_END(clone_span);
 	close(fds[1]);
 	cgroup_close_fds(ctx->cgroup_fds, ctx->n_cgroup_fds);
 	struct cell_err e2;
@@ -269,7 +278,8 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 		return cell_err_sys(e, err, "clone the container's init");
 	L->pid = pid;
 	(void)run_mode;
-	return launch_sync(L, o, (create & CLONE_NEWUSER) != 0, cgfd >= 0, e);
+	return TRACED("init setup", launch_sync(L, o, (create & CLONE_NEWUSER) != 0,
+						  cgfd >= 0, e));
 }
 
 int container_launch(const struct create_opts *o, bool run_mode,
@@ -281,6 +291,7 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	_cleanup_close_ int console = -1;
 	int r;
 
+	TRACE_SCOPE("create");
 	memset(L, 0, sizeof(*L));
 	L->pidfd = L->sync = L->master = -1;
 	for (int t = 0; t < OCI_NS_COUNT; t++)
@@ -293,6 +304,7 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	if (!L->bundle)
 		return cell_err_sys(e, errno, "bundle %s",
 				    o->bundle ? o->bundle : ".");
+	int parse = TRACE_BEGIN("parse");
 	if (o->config) {
 		_cleanup_free_ char *text = oci_json_dumps(o->config, JSON_COMPACT);
 		r = text ? oci_config_parse(text, strlen(text), "config", &L->cfg, e)
@@ -300,6 +312,7 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	} else {
 		r = oci_config_load(L->bundle, &L->cfg, e);
 	}
+	TRACE_END(parse);
 	if (r < 0)
 		goto fail;
 	const struct oci_config *cfg = L->cfg;
@@ -319,7 +332,8 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	if ((r = resolve_rootfs(L->bundle, cfg, &L->rootfs, e)) < 0)
 		goto fail;
 	if (cfg->linux.seccomp &&
-	    (r = container_compile_seccomp(cfg, o->root, &L->seccomp, e)) < 0)
+	    (r = TRACED("seccomp compile", container_compile_seccomp(
+				    cfg, o->root, &L->seccomp, e))) < 0)
 		goto fail;
 	if ((r = ns_open_paths(&cfg->linux, ctx.ns_fds, e)) < 0) {
 		cell_err_wrap(e, "config.json");
@@ -342,7 +356,7 @@ int container_launch(const struct create_opts *o, bool run_mode,
 		goto fail;
 	L->c->config_json = json_incref(cfg->json);
 	crash_point("state");
-	if ((r = cgroup_create(L->cg, e)) < 0) {
+	if ((r = TRACED("cgroup create", cgroup_create(L->cg, e))) < 0) {
 		/* Rootless (not root, or root in a user namespace: rootless
 		   Podman) without a delegated cgroup: run, unlimited, and
 		   say so -- runc's rootless cgroup manager does the same. */
@@ -365,8 +379,9 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	crash_point("cgroup");
 	log_debug("create: cgroup made");
 	if (!L->no_cgroup &&
-	    (r = container_apply_resources(L->cg, cfg, &cfg->linux.resources,
-					   false, e)) < 0)
+	    (r = TRACED("cgroup limits",
+			container_apply_resources(L->cg, cfg, &cfg->linux.resources,
+						  false, e))) < 0)
 		goto fail;
 
 	if (!run_mode) {

@@ -22,6 +22,7 @@
 #include "container/state.h"
 #include "container/sync.h"
 #include "ns/ns.h"
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/fd.h"
 #include "util/log.h"
@@ -89,9 +90,13 @@ static int exec_setup(struct exec_child *x, pid_t *hostpid, char **path,
 	if ((r = sync_expect(x->sync, SYNC_GO, &m, NULL, e)) < 0)
 		return r;
 	*hostpid = m.value;
+	if (x->ns_flags)
+		EXPLAIN("joins every namespace of the running container in one call, through its init's pidfd",
+			"setns(pidfd, %s)", trace_clone_str((uint64_t)x->ns_flags));
 	if (x->ns_flags && setns(x->pidfd, x->ns_flags) < 0)
 		return cell_err_sys(e, errno, "join the container's namespaces");
 	close(x->pidfd);
+	trace_clock_resync();
 	/* setns into the mount namespace put us at its root: the
 	   container's "/", whatever our cwd was. */
 	if ((r = container_setup_stdio(p, false, x->console, x->sync, e)) < 0 ||
@@ -115,6 +120,7 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	trace_process("exec");
 	signals_reset();
 	cell_err_clear(&e);
 	int keep[6 + 16], n = 0;
@@ -127,9 +133,10 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
 	for (size_t i = 0; i < x->n_cgroup_fds; i++)
 		keep[n++] = x->cgroup_fds[i];
 	fd_close_all_except(3 + (unsigned)x->preserve_fds, keep, (size_t)n);
-	int r = cgroup_join_self(x->cgroup_fds, x->n_cgroup_fds, &e);
+	int r = TRACED("cgroup join",
+		       cgroup_join_self(x->cgroup_fds, x->n_cgroup_fds, &e));
 	if (r == 0)
-		r = exec_setup(x, &hostpid, &path, &e);
+		r = TRACED("exec setup", exec_setup(x, &hostpid, &path, &e));
 	if (r == 0) {
 		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 		r = sync_send(x->sync, SYNC_READY, 0, NULL, -1, &e);
@@ -161,6 +168,7 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	int fds[2] = { -1, -1 };
 	int r;
 
+	TRACE_SCOPE("exec");
 	memset(&proc, 0, sizeof(proc));
 	if ((r = container_load(o->root, o->id, false, &c, e)) < 0)
 		return r;
@@ -252,12 +260,17 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	   between here and leaving it again after the clone. */
 	self_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	bool other_pidns = ns_inode(c->pid, "pid") != ns_inode(0, "pid");
+	if (other_pidns)
+		EXPLAIN("the new process is born in the container's pid namespace",
+			"setns(pidfd, CLONE_NEWPID) for the child");
 	if (other_pidns && setns(pidfd, CLONE_NEWPID) < 0) {
 		r = cell_err_sys(e, errno, "join the container's pid namespace");
 		close(fds[1]);
 		cgroup_close_fds(x.cgroup_fds, x.n_cgroup_fds);
 		goto out;
 	}
+	EXPLAIN("a fork of the runtime, born in the container's cgroup where the kernel allows",
+		"clone3(%s)", trace_clone_str(args.flags));
 	pid_t pid = sys_clone3_or_clone(&args);
 	if (pid < 0 && cgfd >= 0) {
 		args.flags &= ~CLONE_INTO_CGROUP;
@@ -319,7 +332,7 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 		r = 0;
 		goto out;
 	}
-	*exit_code = container_wait(pid, child_pidfd, master, e);
+	*exit_code = TRACED("wait", container_wait(pid, child_pidfd, master, e));
 	r = 0;
 	goto out;
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sec/sec.h"
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/fd.h"
 #include "util/log.h"
@@ -123,8 +124,15 @@ static int run_list(const struct oci_config *c, enum oci_hook_kind kind,
 {
 	const struct oci_hook_list *l = &c->hooks[kind];
 	int first = 0;
+	TRACE_SCOPEF("hooks", "%s", hooks_kind_name(kind));
 	for (size_t i = 0; i < l->n; i++) {
 		struct cell_err he;
+		/* --dry-run: a hook is a program of the host's; none runs */
+		if (trace_dry_run()) {
+			EXPLAIN("--dry-run: no hook runs", "%s hook %s (not run)",
+				hooks_kind_name(kind), l->hooks[i].path);
+			continue;
+		}
 		int r = run_one(&l->hooks[i], state_json, trampoline, &he);
 		if (r == 0)
 			continue;

@@ -28,6 +28,7 @@
 #include "cgroup/cgroup.h"
 #include "fs/fs.h"
 #include "ns/ns.h"
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/fd.h"
 #include "util/log.h"
@@ -38,16 +39,22 @@ static int setup_namespaces(struct init_ctx *ctx, struct cell_err *e)
 	const struct oci_linux *l = &ctx->cfg->linux;
 	int r;
 
-	if (ctx->new_userns &&
-	    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-		return cell_err_sys(e, errno,
-				    "become root in the user namespace (is 0 mapped?)");
+	if (ctx->new_userns) {
+		EXPLAIN("root of the new user namespace: its capabilities reach only what this namespace owns",
+			"setresgid(0, 0, 0); setresuid(0, 0, 0)");
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			return cell_err_sys(e, errno,
+					    "become root in the user namespace (is 0 mapped?)");
+	}
 	if ((r = ns_join(ctx->ns_fds, e)) < 0)
 		return r;
 	ns_close_fds(ctx->ns_fds);
 
 	int flags = ns_flags_to_create(l) &
 		    ~(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME);
+	if (flags)
+		EXPLAIN(trace_ns_why((uint64_t)flags), "unshare(%s)",
+			trace_clone_str((uint64_t)flags));
 	if (flags && unshare(flags) < 0)
 		return cell_err_sys(e, errno, "unshare namespaces");
 	if (l->namespaces[OCI_NS_TIME].enabled && !l->namespaces[OCI_NS_TIME].path &&
@@ -59,6 +66,8 @@ static int setup_namespaces(struct init_ctx *ctx, struct cell_err *e)
 		return r;
 	if (!ctx->no_new_keyring) {
 		/* A fresh session keyring, so the host's keys stay out. */
+		EXPLAIN("a fresh session keyring: the keys of the host's session stay out of reach",
+			"keyctl(KEYCTL_JOIN_SESSION_KEYRING, \"%s\")", ctx->id);
 		if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */,
 			    ctx->id) < 0 &&
 		    errno != ENOSYS && errno != EPERM && errno != EACCES)
@@ -88,7 +97,7 @@ static int setup_rootfs(struct init_ctx *ctx, const struct rootfs_ctx *rc,
 	const struct oci_config *cfg = ctx->cfg;
 	int r;
 
-	if ((r = fs_prepare_rootfs(rc, e)) < 0)
+	if ((r = TRACED("mounts", fs_prepare_rootfs(rc, e))) < 0)
 		return r;
 	log_debug("init: mounts done");
 	if (cfg->hooks[OCI_HOOK_CREATE_CONTAINER].n) {
@@ -98,13 +107,13 @@ static int setup_rootfs(struct init_ctx *ctx, const struct rootfs_ctx *rc,
 				   e)) < 0)
 			return r;
 	}
-	if ((r = fs_pivot_root(rc, e)) < 0)
+	if ((r = TRACED("pivot_root", fs_pivot_root(rc, e))) < 0)
 		return r;
 	log_debug("init: pivot_root done");
 	/* sysctls first: the read-only paths include /proc/sys */
-	if ((r = ns_apply_sysctl(&cfg->linux, e)) < 0)
+	if ((r = TRACED("sysctl", ns_apply_sysctl(&cfg->linux, e))) < 0)
 		return r;
-	if ((r = fs_finish_rootfs(rc, e)) < 0)
+	if ((r = TRACED("masked paths", fs_finish_rootfs(rc, e))) < 0)
 		return r;
 	return 0;
 }
@@ -124,9 +133,13 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 	   /proc/<pid>/ns/{user,net}, which a non-dumpable process's owner
 	   cannot: so then only from HOOKS_DONE on — before it nothing of the
 	   container has run and only that same user could reach us. */
+	EXPLAIN("non-dumpable: nothing in the container may ptrace this copy of the runtime or open its /proc files",
+		"prctl(PR_SET_DUMPABLE, 0)%s",
+		ctx->rootless ? " (rootless: once the network is set up)" : "");
 	if (!ctx->rootless)
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if ((r = cgroup_join_self(ctx->cgroup_fds, ctx->n_cgroup_fds, e)) < 0)
+	if ((r = TRACED("cgroup join", cgroup_join_self(ctx->cgroup_fds,
+							ctx->n_cgroup_fds, e))) < 0)
 		return r;
 
 	if ((r = sync_expect(ctx->sync, SYNC_GO, &m, NULL, e)) < 0)
@@ -134,8 +147,9 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 	*hostpid = m.value;
 
 	log_debug("init: go");
-	if ((r = setup_namespaces(ctx, e)) < 0)
+	if ((r = TRACED("namespaces", setup_namespaces(ctx, e))) < 0)
 		return r;
+	trace_clock_resync();
 	log_debug("init: namespaces ready");
 	if ((r = write_oom_score_adj(&cfg->process, e)) < 0)
 		return r;
@@ -168,7 +182,8 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 	fs_state_release(&rs);
 	if (r < 0)
 		return r;
-	r = container_setup_stdio(&cfg->process, true, ctx->console, ctx->sync, e);
+	r = TRACED("stdio", container_setup_stdio(&cfg->process, true,
+						  ctx->console, ctx->sync, e));
 	if (ctx->console >= 0) {
 		close(ctx->console);
 		ctx->console = -1;
@@ -237,6 +252,7 @@ void container_init(struct init_ctx *ctx)
 	/* If the runtime dies during setup, so do we: no half-made
 	   container survives a crashed create. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	trace_process("init");
 	signals_reset();
 	cell_err_clear(&e);
 
@@ -251,6 +267,9 @@ void container_init(struct init_ctx *ctx)
 		keep[n++] = ctx->ns_fds[t];
 	for (size_t i = 0; i < ctx->n_cgroup_fds; i++)
 		keep[n++] = ctx->cgroup_fds[i];
+	EXPLAIN("no fd the runtime holds open reaches the container",
+		"close_range(%u, ~0U) around the init's own fds (sync and start sockets, log, trampoline, namespaces, cgroups)",
+		3 + (unsigned)ctx->preserve_fds);
 	fd_close_all_except(3 + (unsigned)ctx->preserve_fds, keep, (size_t)n);
 
 	if (init_setup(ctx, &hostpid, &exec_path, &e) < 0) {
@@ -261,7 +280,7 @@ void container_init(struct init_ctx *ctx)
 	if (sync_send(ctx->sync, SYNC_READY, 0, NULL, -1, &e) < 0)
 		_exit(1);
 
-	int report = wait_for_start(ctx, &e);
+	int report = TRACED("wait for start", wait_for_start(ctx, &e));
 	if (report < -1) {
 		sync_send_error(ctx->sync, &e);
 		_exit(1);
@@ -291,6 +310,11 @@ void container_init(struct init_ctx *ctx)
 		if (report >= 0)
 			close(report);
 		close(ctx->sync);
+		EXPLAIN("--init: pid 1 stays this fork of the runtime, reaping orphans and passing signals on; the command runs as its child",
+			"execve(\"%s\") in a child of the tiny init, via execveat(trampoline memfd)",
+			exec_path);
+		if (trace_dry_run())
+			_exit(0);
 		_exit(container_tiny_init(ctx->trampoline, exec_path,
 					  cfg->process.args,
 					  cfg->process.env));

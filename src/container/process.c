@@ -21,6 +21,7 @@
 #include "container/internal.h"
 #include "container/state.h"
 #include "container/sync.h"
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/syscalls.h"
@@ -148,6 +149,7 @@ static int apply_apparmor(const struct oci_process *p, struct cell_err *e)
 
 int container_confine(const struct oci_process *p, struct cell_err *e)
 {
+	TRACE_SCOPE("confine");
 	int r = apply_apparmor(p, e);
 	if (r < 0)
 		return r;
@@ -175,11 +177,28 @@ int container_confine(const struct oci_process *p, struct cell_err *e)
 	return 0;
 }
 
+static void explain_seccomp(const struct oci_seccomp *s,
+			    const struct sec_seccomp *sc)
+{
+	size_t rules = 0;
+	for (size_t i = 0; i < s->n_syscalls; i++)
+		for (char **n = s->syscalls[i].names; n && *n; n++)
+			rules++;
+	unsigned int kflags;
+	size_t insns = sec_seccomp_insns(sc, &kflags);
+	EXPLAIN("a system call filter: a call the profile does not allow fails (or kills) before the kernel runs it",
+		"seccomp(SECCOMP_SET_MODE_FILTER, flags %#x, %zu rules as %zu BPF instructions)",
+		kflags, rules, insns);
+}
+
 int container_load_seccomp(const struct oci_config *cfg,
 			   struct sec_seccomp *sc, int listener, const char *id,
 			   const char *bundle, pid_t hostpid,
 			   struct cell_err *e)
 {
+	TRACE_SCOPE("seccomp load");
+	if (trace_enabled())
+		explain_seccomp(cfg->linux.seccomp, sc);
 	int notify = -1;
 	int r = sec_seccomp_load(sc, &notify, e);
 	if (r < 0 || notify < 0)
@@ -229,7 +248,17 @@ int container_exec_now(int trampoline, const char *path, char *const *args,
 {
 	/* No fd of the runtime may reach the container (CVE-2024-21626):
 	   everything past stdio and the preserved fds closes on exec. */
+	EXPLAIN("every fd past stdio and the preserved ones closes at exec (CVE-2024-21626)",
+		"close_range(%u, ~0U, CLOSE_RANGE_CLOEXEC)",
+		3 + (unsigned)preserve_fds);
 	sys_close_range(3 + (unsigned)preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+	EXPLAIN("the user's process replaces this fork of the runtime, through a sealed copy of an 800-byte trampoline: the runtime's binary is never run inside (CVE-2019-5736)",
+		"execve(\"%s\"%s%s) via execveat(trampoline memfd)", path,
+		args[0] && args[1] ? ", " : "",
+		args[0] && args[1] ? args[1] : "");
+	/* --dry-run: everything is built; nothing of the container runs */
+	if (trace_dry_run())
+		_exit(0);
 	return sec_execve(trampoline, path, args, env, e);
 }
 

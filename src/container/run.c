@@ -17,6 +17,7 @@
 #include "container/internal.h"
 #include "container/launch.h"
 #include "container/sync.h"
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/syscalls.h"
@@ -161,11 +162,13 @@ int container_run(const struct create_opts *o, int *exit_code,
 	if ((r = container_launch(o, true, &L, e)) < 0)
 		goto out;
 	log_debug("run: state saved");
+	int start = TRACE_BEGIN("start");
 	if ((r = sync_send(L.sync, SYNC_START, 0, NULL, -1, e)) < 0)
 		goto fail;
 	/* execve closes the init's end (O_CLOEXEC): EOF means it runs. */
 	struct cell_err ce;
 	r = sync_recv(L.sync, &m, NULL, &ce);
+	TRACE_END(start);
 	if (r == 0 && m.type == SYNC_ERROR) {
 		r = cell_err_msg(e, m.value > 0 ? m.value : EIO, "%s", m.text);
 		goto fail;
@@ -182,11 +185,11 @@ int container_run(const struct create_opts *o, int *exit_code,
 		goto out;
 	}
 	log_debug("run: started");
-	*exit_code = container_wait(L.pid, L.pidfd, L.master, e);
+	*exit_code = TRACED("wait", container_wait(L.pid, L.pidfd, L.master, e));
 	log_debug("run: exited");
 	r = 0;
 	if (!o->keep)
-		r = destroy_launched(&L, e);
+		r = TRACED("teardown", destroy_launched(&L, e));
 	log_debug("run: destroyed");
 	launch_cleanup(&L);
 	goto out;

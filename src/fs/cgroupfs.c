@@ -22,6 +22,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 
@@ -249,6 +250,12 @@ int fs_mount_cgroup(const struct rootfs_ctx *ctx, int targetfd,
 	fs_flags_to_attr(m->flags, 0, &attr);
 	unsigned int attrs = (unsigned int)attr.attr_set;
 
+	EXPLAIN("its own cgroup, and only it, appears at the mount point: the host's tree stays hidden",
+		"%s (-> \"%s\", %s)",
+		!host_is_unified() ? "fsmount(tmpfs) + open_tree of each v1 hierarchy's cgroup dir"
+		: ctx->cgroup_path ? "open_tree(\"/sys/fs/cgroup<cgroup>\", OPEN_TREE_CLONE)"
+				   : "fsopen(\"cgroup2\") + fsmount",
+		m->destination, trace_attr_str(attrs));
 	if (!host_is_unified())
 		return mount_v1(ctx, targetfd, m, attrs, e);
 	if (ctx->cgroup_path) {

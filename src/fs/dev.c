@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/path.h"
 
@@ -100,8 +101,12 @@ static int make_device(int rootfd, const struct oci_device *d, bool userns,
 		       struct cell_err *e)
 {
 	mode_t type = device_type_bits(d->type);
-	if (userns && type != S_IFIFO)
+	if (userns && type != S_IFIFO) {
+		EXPLAIN("a user namespace may not mknod: the host's node is bound in, and only it",
+			"open_tree(\"%s\", OPEN_TREE_CLONE); move_mount(-> \"%s\")",
+			d->path, d->path);
 		return bind_host_device(rootfd, d, e);
+	}
 
 	_cleanup_free_ char *leaf = NULL;
 	_cleanup_close_ int parent = open_parent(rootfd, d->path, &leaf, e);
@@ -109,6 +114,9 @@ static int make_device(int rootfd, const struct oci_device *d, bool userns,
 		return parent;
 	mode_t perm = d->has_file_mode ? (d->file_mode & 07777) : 0666;
 	dev_t dev = makedev((unsigned int)d->major, (unsigned int)d->minor);
+	EXPLAIN("only the devices a container needs exist in its /dev",
+		"mknodat(\"%s\", %c %04o, %lld:%lld)", d->path, d->type,
+		(unsigned)perm, (long long)d->major, (long long)d->minor);
 	bool made = mknodat(parent, leaf, type | perm,
 			    type == S_IFIFO ? 0 : dev) == 0;
 	if (!made && errno != EEXIST)
@@ -183,6 +191,7 @@ static int dev_links(const struct rootfs_ctx *ctx, int rootfd,
 
 int fs_setup_dev(const struct rootfs_ctx *ctx, int rootfd, struct cell_err *e)
 {
+	TRACE_SCOPE("/dev");
 	const struct oci_config *c = ctx->config;
 	int r;
 	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {

@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/path.h"
 
@@ -32,6 +33,9 @@ static int make_readonly(int rootfd, const char *path, struct cell_err *e)
 	int r = open_optional(rootfd, path, &target, e);
 	if (r < 0 || target < 0)
 		return r;
+	EXPLAIN("a kernel interface the container may read but not change",
+		"open_tree(\"%s\", OPEN_TREE_CLONE|AT_RECURSIVE); mount_setattr(MOUNT_ATTR_RDONLY, AT_RECURSIVE); move_mount(-> \"%s\")",
+		path, path);
 	_cleanup_close_ int tree =
 		sys_open_tree(target, "",
 			      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
@@ -105,6 +109,10 @@ static int mask_path(const struct rootfs_ctx *ctx, int rootfd,
 	if (fstat(target, &st) < 0)
 		return cell_err_sys(e, errno, "stat %s", path);
 
+	EXPLAIN("hides a kernel interface of the host: what it would show is covered",
+		"move_mount(%s -> \"%s\")",
+		S_ISDIR(st.st_mode) ? "an empty read-only tmpfs" : "the host's /dev/null",
+		path);
 	_cleanup_close_ int mnt = -1;
 	if (S_ISDIR(st.st_mode))
 		mnt = fs_new_mount("tmpfs", "tmpfs", NULL, 0,
@@ -163,6 +171,8 @@ int fs_finish_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e)
 	if (c->root_readonly) {
 		/* Not recursive: mounts below "/" keep their own flags. */
 		struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+		EXPLAIN("root.readonly: the root filesystem cannot be written",
+			"mount_setattr(\"/\", MOUNT_ATTR_RDONLY)");
 		if (sys_mount_setattr(rootfd, "", AT_EMPTY_PATH, &attr) < 0)
 			return cell_err_sys(e, errno, "make / read-only");
 	}

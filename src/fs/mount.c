@@ -15,6 +15,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/path.h"
@@ -321,6 +322,45 @@ static int build_mount(const struct oci_mount *m, const char *source,
 	return steal_fd(&mfd);
 }
 
+/* What a config mount gives the container, in plain words. */
+static const char *mount_why(const struct oci_mount *m, bool bind)
+{
+	static const struct {
+		const char *type, *why;
+	} whys[] = {
+		{ "proc", "a procfs of its own pid namespace: /proc shows the container's processes only" },
+		{ "sysfs", "sysfs: how the kernel shows devices and drivers" },
+		{ "tmpfs", "a private in-memory filesystem: nothing written there reaches the host's disks" },
+		{ "devpts", "a devpts instance of its own: its ptys are not the host's" },
+		{ "mqueue", "the POSIX message queues of its own IPC namespace" },
+	};
+	if (bind)
+		return m->flags & MS_RDONLY
+			       ? "a host path made visible inside, and only it, read-only"
+			       : "a host path made visible inside, and only it";
+	for (size_t i = 0; i < ARRAY_SIZE(whys); i++)
+		if (type_is(m, whys[i].type))
+			return whys[i].why;
+	return "a filesystem of its own at this path";
+}
+
+static void explain_mount(const struct oci_mount *m, const char *dest,
+			  const char *source, bool bind)
+{
+	struct mount_attr a = { 0 };
+	fs_flags_to_attr(m->flags, bind ? m->clear_flags : 0, &a);
+	if (bind)
+		EXPLAIN(mount_why(m, bind),
+			"open_tree(\"%s\", OPEN_TREE_CLONE%s); mount_setattr(%s); move_mount(-> \"%s\")",
+			source, m->recursive ? "|AT_RECURSIVE" : "",
+			trace_attr_str(a.attr_set), dest);
+	else
+		EXPLAIN(mount_why(m, bind),
+			"fsopen(\"%s\"); fsconfig(%s); fsmount(%s); move_mount(-> \"%s\")",
+			m->type, m->data && *m->data ? m->data : "-",
+			trace_attr_str(a.attr_set), dest);
+}
+
 static bool source_is_dir(const char *source)
 {
 	struct stat st;
@@ -336,6 +376,7 @@ int fs_mount_one(const struct rootfs_ctx *ctx, int rootfd,
 		return cell_err_sys(e, ENOMEM, "mount %s", m->destination);
 	if (strcmp(dest, "/") == 0)
 		return cell_err_msg(e, EINVAL, "mount destination / is not allowed");
+	TRACE_SCOPEF("mount", "%s", dest);
 
 	bool bind = m->bind || type_is(m, "bind");
 	if (bind && !m->source)
@@ -363,6 +404,7 @@ int fs_mount_one(const struct rootfs_ctx *ctx, int rootfd,
 	if (!bind && type_is(m, "cgroup"))
 		return fs_mount_cgroup(ctx, target, m, e);
 
+	const char *source = m->source;
 	_cleanup_close_ int mfd =
 		build_mount(m, m->source, bind, bind && m->recursive, e);
 	if (mfd == -EPERM && !bind && type_is(m, "sysfs")) {
@@ -373,9 +415,13 @@ int fs_mount_one(const struct rootfs_ctx *ctx, int rootfd,
 			  e->msg);
 		cell_err_clear(e);
 		mfd = build_mount(m, "/sys", true, true, e);
+		source = "/sys";
+		bind = true;
 	}
 	if (mfd < 0)
 		return mfd;
+	if (trace_enabled())
+		explain_mount(m, dest, source, bind);
 	r = fs_attach(mfd, target, dest, e);
 	if (r < 0)
 		return r;

@@ -11,6 +11,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/path.h"
 
@@ -47,6 +48,9 @@ static int make_rootfs_parent_private(const char *rootfs, struct cell_err *e)
 	if (r < 0)
 		return r;
 	const struct mountinfo_entry *p = mountinfo_find_containing(&mi, real);
+	EXPLAIN("pivot_root and bind refuse a shared parent: the mount holding the rootfs, and /, go private",
+		"mount(NULL, \"%s\", NULL, MS_PRIVATE); mount(NULL, \"/\", NULL, MS_PRIVATE)",
+		p ? p->mountpoint : "/");
 	if (p && mount(NULL, p->mountpoint, NULL, MS_PRIVATE, NULL) < 0)
 		r = cell_err_sys(e, errno, "make %s private", p->mountpoint);
 	mountinfo_free(&mi);
@@ -65,6 +69,8 @@ static int take_devnull(struct rootfs_state *st, struct cell_err *e)
 		AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (tree < 0)
 		return cell_err_sys(e, errno, "open_tree the host's /dev/null");
+	EXPLAIN("the host's real /dev/null, kept to cover masked files with: the image cannot plant its own",
+		"open_tree(\"/dev/null\", OPEN_TREE_CLONE)");
 	struct stat st_null;
 	if (fstat(tree, &st_null) < 0)
 		return cell_err_sys(e, errno, "stat the host's /dev/null");
@@ -84,6 +90,9 @@ int fs_prepare_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e)
 	/* Nothing below may leak to the host: slave by default, so host mounts
 	 * still arrive but ours never go back. */
 	unsigned long prop = fs_rootfs_propagation(c);
+	if (!ctx->host_mntns)
+		EXPLAIN("mounts made inside never propagate back to the host",
+			"mount(NULL, \"/\", NULL, %s)", trace_ms_str(prop));
 	/* Without a mount namespace of its own, "/" is the runtime's: its
 	   propagation is not ours to change. */
 	if (!ctx->host_mntns && mount(NULL, "/", NULL, prop, NULL) < 0)
@@ -95,6 +104,9 @@ int fs_prepare_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e)
 	}
 
 	/* pivot_root needs the new root to be a mount point. */
+	EXPLAIN("pivot_root needs the new root to be a mount point",
+		"mount(\"%s\", \"%s\", NULL, MS_BIND|MS_REC)", ctx->rootfs,
+		ctx->rootfs);
 	if (mount(ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return cell_err_sys(e, errno, "bind rootfs %s onto itself",
 				    ctx->rootfs);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ns/ns.h"
+#include "trace/trace.h"
 #include "util/cleanup.h"
 
 int ns_format_idmap(const struct oci_idmap *m, size_t n, char *buf,
@@ -56,6 +57,11 @@ static int write_map_file(int procfd, const char *name, const char *data,
 	if (fd < 0)
 		return cell_err_sys(e, errno, "open %s", name);
 	size_t len = strlen(data);
+	EXPLAIN(!strcmp(name, "setgroups")
+			? "an unprivileged map needs setgroups denied first (CVE-2014-8989)"
+			: "ids inside the user namespace map to these host ids: its root is an ordinary user outside",
+		"write %s \"%.*s\"", trace_fd_path(fd),
+		(int)strcspn(data, "\n"), data);
 	if (write(fd, data, len) != (ssize_t)len)
 		return cell_err_sys(e, errno, "write %s", name);
 	return 0;
@@ -82,6 +88,8 @@ static int run_newidmap(const char *tool, pid_t pid, const struct oci_idmap *m,
 	}
 	argv[a] = NULL;
 
+	EXPLAIN("setuid helper: maps the ranges /etc/subuid and /etc/subgid grant this user",
+		"%s %d (%zu ranges)", tool, (int)pid, n);
 	pid_t child = fork();
 	if (child < 0)
 		return cell_err_sys(e, errno, "fork %s", tool);

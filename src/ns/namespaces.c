@@ -14,6 +14,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/syscalls.h"
@@ -77,6 +78,9 @@ int ns_join(int fds[OCI_NS_COUNT], struct cell_err *e)
 		enum oci_ns_type t = order[i];
 		if (fds[t] < 0)
 			continue;
+		EXPLAIN("joins an existing namespace given by path in config.json",
+			"setns(\"%s\", %s)", trace_fd_path(fds[t]),
+			trace_clone_str((uint64_t)oci_ns_clone_flag(t)));
 		if (setns(fds[t], oci_ns_clone_flag(t)) < 0)
 			return cell_err_sys(e, errno, "join %s namespace",
 					    oci_ns_name(t));
@@ -124,6 +128,9 @@ int ns_new_time(const struct oci_linux *l, struct cell_err *e)
 	char buf[128];
 	int n = 0;
 
+	EXPLAIN("its own monotonic and boot clocks, offset from the host's",
+		"unshare(CLONE_NEWTIME); write timens_offsets \"monotonic %lld, boottime %lld\"; setns(time_for_children)",
+		(long long)l->time_monotonic.secs, (long long)l->time_boottime.secs);
 	if (unshare(CLONE_NEWTIME) < 0)
 		return cell_err_sys(e, errno, "unshare time namespace");
 	if (l->time_monotonic.set)
@@ -161,6 +168,8 @@ int ns_loopback_up(struct cell_err *e)
 	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
 		return cell_err_sys(e, errno, "loopback: get flags");
 	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	EXPLAIN("a new network namespace has only a loopback, down: it comes up, nothing else exists",
+		"ioctl(SIOCSIFFLAGS, \"lo\", IFF_UP)");
 	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
 		return cell_err_sys(e, errno, "loopback: set up");
 	return 0;
@@ -168,6 +177,12 @@ int ns_loopback_up(struct cell_err *e)
 
 int ns_set_hostname(const struct oci_config *c, struct cell_err *e)
 {
+	if (c->hostname)
+		EXPLAIN("its own hostname, in its own UTS namespace",
+			"sethostname(\"%s\")", c->hostname);
+	if (c->domainname)
+		EXPLAIN("its own domain name, in its own UTS namespace",
+			"setdomainname(\"%s\")", c->domainname);
 	if (c->hostname && sethostname(c->hostname, strlen(c->hostname)) < 0)
 		return cell_err_sys(e, errno, "hostname %s", c->hostname);
 	if (c->domainname &&
@@ -208,6 +223,8 @@ int ns_apply_sysctl(const struct oci_linux *l, struct cell_err *e)
 		if (fd < 0)
 			return cell_err_sys(e, errno, "linux.sysctl: %s", key);
 		const char *v = l->sysctl[i].value;
+		EXPLAIN("a kernel setting that belongs to its own namespaces",
+			"write /proc/sys/%s \"%s\"", rel, v);
 		if (write(fd, v, strlen(v)) < 0)
 			return cell_err_sys(e, errno, "linux.sysctl: %s = %s",
 					    key, v);

@@ -10,6 +10,7 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -58,6 +59,7 @@ static uint64_t drop_unknown(uint64_t mask, const char *set)
 int sec_drop_bounding(const struct oci_caps *caps, struct cell_err *e)
 {
 	uint64_t keep = drop_unknown(caps->bounding, "bounding");
+	uint64_t dropped = 0;
 	int last = cap_last();
 
 	for (int cap = 0; cap <= last; cap++) {
@@ -75,7 +77,11 @@ int sec_drop_bounding(const struct oci_caps *caps, struct cell_err *e)
 				cap_name(cap, buf, sizeof(buf)),
 				errno == EPERM ? " (CAP_SETPCAP is needed)" : "");
 		}
+		dropped |= UINT64_C(1) << cap;
 	}
+	EXPLAIN("out of the bounding set: no exec, not even of a setuid binary, can give these back",
+		"prctl(PR_CAPBSET_DROP) x%d: %s", __builtin_popcountll(dropped),
+		trace_caps_str(dropped, oci_cap_name));
 	return 0;
 }
 
@@ -103,6 +109,10 @@ static int set_ambient(uint64_t ambient, uint64_t allowed,
 				    "process.capabilities.ambient: cannot "
 				    "clear the ambient set");
 	}
+	if (ambient)
+		EXPLAIN("ambient capabilities: kept across the exec of an ordinary binary",
+			"prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE) %s",
+			trace_caps_str(ambient, oci_cap_name));
 	for (int cap = 0; cap < 64; cap++) {
 		if (!(ambient & (UINT64_C(1) << cap)))
 			continue;
@@ -159,6 +169,11 @@ int sec_apply_caps(const struct oci_process *p, struct cell_err *e)
 		r = caps_from_mask(cs, CAP_PERMITTED, c.permitted);
 	if (r == 0)
 		r = caps_from_mask(cs, CAP_INHERITABLE, c.inheritable);
+	EXPLAIN("the capabilities the process keeps; every other power of root is gone",
+		"capset(effective %s; permitted %s; inheritable %s)",
+		trace_caps_str(c.effective, oci_cap_name),
+		trace_caps_str(c.permitted, oci_cap_name),
+		trace_caps_str(c.inheritable, oci_cap_name));
 	if (r == 0 && cap_set_proc(cs) < 0)
 		r = -errno;
 	cap_free(cs);
@@ -180,6 +195,8 @@ int sec_apply_caps(const struct oci_process *p, struct cell_err *e)
 
 int sec_set_no_new_privs(struct cell_err *e)
 {
+	EXPLAIN("setuid binaries and file capabilities can no longer raise its privileges",
+		"prctl(PR_SET_NO_NEW_PRIVS, 1)");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return cell_err_sys(e, errno,
 				    "process.noNewPrivileges: prctl");

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/resource.h>
 
+#include "trace/trace.h"
 #include "util/cleanup.h"
 
 static const char *const rlimit_names[] = {
@@ -56,6 +57,9 @@ static int apply_one(const struct oci_rlimit *r, struct cell_err *e)
 				    "%s: soft limit %llu exceeds hard limit %llu",
 				    name, (unsigned long long)r->soft,
 				    (unsigned long long)r->hard);
+	EXPLAIN("a per-process resource limit the kernel enforces",
+		"setrlimit(%s, soft %llu, hard %llu)", name,
+		(unsigned long long)r->soft, (unsigned long long)r->hard);
 	if (setrlimit((__rlimit_resource_t)r->resource, &rl) == 0)
 		return 0;
 

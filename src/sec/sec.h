@@ -39,6 +39,8 @@ int sec_seccomp_compile_cached(const struct oci_seccomp *s, const char *key,
 int sec_seccomp_load(struct sec_seccomp *f, int *notify_fd,
 		     struct cell_err *e);
 void sec_seccomp_free(struct sec_seccomp *f);
+/* Its size in BPF instructions and its SECCOMP_FILTER_FLAG_* (--explain). */
+size_t sec_seccomp_insns(const struct sec_seccomp *f, unsigned int *kflags);
 
 /* Hand the notify fd to the seccomp agent listening on the unix socket
  * listener_path (linux.seccomp.listenerPath): one SOCK_STREAM message with

@@ -294,6 +294,12 @@ int sec_seccomp_load(struct sec_seccomp *f, int *notify_fd,
 	return 0;
 }
 
+size_t sec_seccomp_insns(const struct sec_seccomp *f, unsigned int *kflags)
+{
+	*kflags = f->kflags;
+	return f->prog_len;
+}
+
 void sec_seccomp_free(struct sec_seccomp *f)
 {
 	if (!f)

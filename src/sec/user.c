@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "trace/trace.h"
 #include "util/cleanup.h"
 
 /* In a user namespace whose gid map was written by an unprivileged parent,
@@ -52,6 +53,9 @@ int sec_switch_user(const struct oci_process *p, struct cell_err *e)
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return cell_err_sys(e, errno, "process.user: PR_SET_KEEPCAPS");
 
+	EXPLAIN("the process's own user and groups: the host's supplementary groups are dropped",
+		"setgroups(%zu gids); setresgid(%u); setresuid(%u)",
+		u->n_additional_gids, (unsigned)u->gid, (unsigned)u->uid);
 	int r = set_groups(u, e);
 	if (r < 0)
 		return r;
