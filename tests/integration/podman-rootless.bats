@@ -22,8 +22,11 @@ setup_file() {
 	chmod 755 "$PR_DIR"
 	PR_USER="cellpr$$"
 	PR_NS="cell-pr-$$"
+	# A fresh Debian has no /etc/subuid until the first user is given a
+	# range: made here (and removed afterwards) when missing.
 	for f in /etc/subuid /etc/subgid; do
-		[ -e "$f" ] || touch "$PR_DIR/$(basename "$f").made"
+		[ -e "$f" ] && continue
+		touch "$PR_DIR/$(basename "$f").made" "$f"
 	done
 	useradd -M -d "$PR_DIR/home" -s /bin/sh "$PR_USER"
 	PR_UID="$(id -u "$PR_USER")"
