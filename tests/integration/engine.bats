@@ -1,9 +1,12 @@
 #!/usr/bin/env bats
-# Podman drives the runtime through the runc CLI (via conmon): a smoke test
-# that cell is a drop-in.  Everything podman keeps (storage, runroot, tmpdir,
-# config, events, cgroup parent) is private to the test.
+# Podman, as root, drives the runtime through the runc CLI (via conmon): a
+# smoke test that cell is a drop-in.  Everything podman keeps (storage,
+# runroot, tmpdir, config, events, cgroup parent) is private to the test,
+# and it runs in a network namespace of the test's own, so its default
+# bridge network (cni-podman0) and its firewall rules live there.
 
 load helpers
+load engines
 
 setup() {
 	setup_bundle
@@ -12,12 +15,15 @@ setup() {
 	PDIR="$TEST_DIR/podman"
 	mkdir -p "$PDIR"/{storage,run,tmp,net}
 	CGPARENT="cell-itest-$CID"
-	# default_ulimits = []: podman would raise RLIMIT_NOFILE past the hard
-	# limit, and this host withholds CAP_SYS_RESOURCE.
+	PNS="cell-pod-$CID"
+	engine_netns "$PNS"
+	engine_ns_hold "$PNS"
+	# default_ulimits = []: rootful podman raises RLIMIT_NOFILE to 1048576,
+	# past the hard limit, and this sandbox withholds CAP_SYS_RESOURCE
+	# (runc fails the same way here).
 	cat >"$PDIR/containers.conf" <<-EOF
 		[containers]
 		default_ulimits = []
-		netns = "none"
 		[engine]
 		cgroup_manager = "cgroupfs"
 		events_logger = "file"
@@ -59,12 +65,14 @@ teardown() {
 			rmdir "$d" 2>/dev/null || true
 		done
 	fi
+	[ -z "${ENGINE_HOLDER:-}" ] || kill "$ENGINE_HOLDER" 2>/dev/null || true
+	[ -z "${PNS:-}" ] || ip netns del "$PNS" 2>/dev/null || true
 	teardown_bundle
 }
 
 # pod ARGS...: podman with this test's private storage and the runtime under test.
 pod() {
-	podman --root "$PDIR/storage" --runroot "$PDIR/run" --tmpdir "$PDIR/tmp" \
+	in_engine_holder podman --root "$PDIR/storage" --runroot "$PDIR/run" --tmpdir "$PDIR/tmp" \
 		--storage-driver "${PODMAN_STORAGE_DRIVER:-vfs}" \
 		--cgroup-manager cgroupfs --events-backend file \
 		--runtime "$RUNTIME" "$@"
@@ -72,7 +80,7 @@ pod() {
 
 
 pod_run_opts() {
-	echo --network none --cgroup-parent "/$CGPARENT" --env "CELL_TEST_MARK=$CID"
+	echo --cgroup-parent "/$CGPARENT" --env "CELL_TEST_MARK=$CID"
 }
 
 @test "podman run --rm: output and exit status" {
@@ -91,7 +99,7 @@ pod_run_opts() {
 
 	run pod exec "$id" echo hi
 	assert_status 0
-	[ "$output" = hi ]
+	[ "$output" = hi ] || fail "exec: <<$output>>"
 
 	run pod exec "$id" sh -c 'exit 3'
 	assert_status 3
@@ -128,4 +136,17 @@ pod_run_opts() {
 		sh -c 'touch /x 2>/dev/null && echo rw || echo ro'
 	assert_status 0
 	[ "$output" = ro ]
+}
+
+@test "podman run -p: published on podman's default bridge, inside the test's namespace" {
+	run pod run -d $(pod_run_opts) -p 127.0.0.1:18083:80 busybox-cell \
+		sh -c 'echo hello-podman >/tmp/index.html; exec httpd -f -p 80 -h /tmp'
+	assert_status 0
+	local i out=""
+	for i in $(seq 50); do
+		out="$(nsenter --net="/run/netns/$PNS" wget -qO- http://127.0.0.1:18083/index.html 2>/dev/null)" && break
+		sleep 0.1
+	done
+	[ "$out" = hello-podman ]
+	pod rm -f -t 0 "${lines[-1]}" >/dev/null
 }

@@ -39,17 +39,42 @@ engine_netns() {
 # never reach the host, and vanish with the last process in it).  /sys is a
 # fresh sysfs of that network namespace, with the host's cgroup mounts moved
 # back in place, so the daemon sees its own interfaces in /sys/class/net.
+ENGINE_NS_SCRIPT='
+	set -e
+	keep=$(mktemp -d /tmp/cell-engine-cg.XXXXXX)
+	mount --rbind /sys/fs/cgroup "$keep"
+	mount -t sysfs sysfs /sys
+	mount --move "$keep" /sys/fs/cgroup
+	rmdir "$keep"
+	exec "$@"'
+
 in_engine_ns() {
 	local ns="$1"
 	shift
-	nsenter --net="/run/netns/$ns" unshare -m --propagation slave sh -c '
-		set -e
-		keep=$(mktemp -d /tmp/cell-engine-cg.XXXXXX)
-		mount --rbind /sys/fs/cgroup "$keep"
-		mount -t sysfs sysfs /sys
-		mount --move "$keep" /sys/fs/cgroup
-		rmdir "$keep"
-		exec "$@"' sh "$@"
+	nsenter --net="/run/netns/$ns" unshare -m --propagation slave \
+		sh -c "$ENGINE_NS_SCRIPT" sh "$@"
+}
+
+# engine_ns_hold NS: a process that keeps one such mount namespace (in NS)
+# alive for a daemonless engine, whose every command must see the mounts
+# the previous one made (Podman's netns bind mounts, its storage).  Sets
+# ENGINE_HOLDER; in_engine_holder CMD... runs CMD in it.
+engine_ns_hold() {
+	# exec all the way down: $! is the sleep that holds the namespace.
+	(exec nsenter --net="/run/netns/$1" unshare -m --propagation slave \
+		sh -c "$ENGINE_NS_SCRIPT" sh sleep 100000 </dev/null >/dev/null 2>&1 3>&-) &
+	ENGINE_HOLDER=$!
+	local i
+	for i in $(seq 50); do
+		[ "$(readlink "/proc/$ENGINE_HOLDER/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] &&
+			[ "$(cat "/proc/$ENGINE_HOLDER/comm" 2>/dev/null)" = sleep ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+in_engine_holder() {
+	nsenter -t "$ENGINE_HOLDER" -m -n "$@"
 }
 
 # wait_socket PATH [TRIES]: poll (every 0.2 s) until PATH is a socket.
