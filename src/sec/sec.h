@@ -36,6 +36,10 @@ int sec_seccomp_compile(const struct oci_seccomp *s, struct sec_seccomp **out,
 int sec_seccomp_compile_cached(const struct oci_seccomp *s, const char *key,
 			       const char *cache_dir, struct sec_seccomp **out,
 			       struct cell_err *e);
+/* The cache entry (file bytes) of s's program: what cell-seccomp-gen
+ * embeds for the default profile.  *buf malloc'd. */
+int sec_seccomp_cache_entry(const struct oci_seccomp *s, const char *key,
+			    char **buf, size_t *len, struct cell_err *e);
 int sec_seccomp_load(struct sec_seccomp *f, int *notify_fd,
 		     struct cell_err *e);
 void sec_seccomp_free(struct sec_seccomp *f);
