@@ -142,9 +142,32 @@ static void launch_abort(struct launch *L)
 	launch_cleanup(L);
 }
 
-/* The parent's half of the sync protocol, from clone to "ready". */
+/* The state as the container's from now on: pid, start time, pid file.
+ * Done while the init sets itself up, where nothing of ours must run
+ * first (run mode without hooks), else once it is ready. */
+static int launch_record(struct launch *L, const struct create_opts *o,
+			 struct cell_err *e)
+{
+	int r;
+	if ((r = proc_start_time(L->pid, &L->c->start_time, NULL)) < 0)
+		return cell_err_sys(e, -r, "read the init's start time");
+	L->c->pid = L->pid;
+	if ((r = container_save(L->c, e)) < 0)
+		return r;
+	if (o->pid_file && (r = write_pid_file(o->pid_file, L->pid, e)) < 0)
+		return r;
+	L->recorded = true;
+	return 0;
+}
+
+/* The parent's half of the sync protocol, from clone to "ready".  Only
+ * the round trips that carry something happen: GO when we write id maps
+ * or move the init, HOOKS when hooks or the network need its namespaces.
+ * A run without hooks sends START ahead, so the init goes from ready to
+ * exec without waiting on us. */
 static int launch_sync(struct launch *L, const struct create_opts *o,
-		       bool new_userns, bool in_cgroup, struct cell_err *e)
+		       const struct init_ctx *ctx, bool in_cgroup,
+		       bool run_mode, struct cell_err *e)
 {
 	const struct oci_config *cfg = L->cfg;
 	struct sync_msg m;
@@ -152,7 +175,7 @@ static int launch_sync(struct launch *L, const struct create_opts *o,
 
 	crash_point("clone");
 	log_debug("create: init cloned");
-	if (new_userns &&
+	if (ctx->new_userns &&
 	    (r = TRACED("id maps", ns_write_idmaps(L->pid, &cfg->linux, e))) < 0)
 		return r;
 	/* v1 hierarchies: the init joins itself (cgroup_join_self); the v2
@@ -162,8 +185,20 @@ static int launch_sync(struct launch *L, const struct create_opts *o,
 	    (r = cgroup_enter(L->cg, L->pid, e)) < 0)
 		return r;
 	log_debug("create: maps and cgroup done");
-	if ((r = sync_send(L->sync, SYNC_GO, L->pid, NULL, -1, e)) < 0)
+	if (ctx->wait_go &&
+	    (r = sync_send(L->sync, SYNC_GO, L->pid, NULL, -1, e)) < 0)
 		return r;
+	if (run_mode && !ctx->sync_hooks) {
+		if ((r = launch_record(L, o, e)) < 0)
+			return r;
+		if ((r = sync_send(L->sync, SYNC_START, 0, NULL, -1, e)) < 0)
+			return r;
+		L->start_sent = true;
+	}
+	if (!ctx->sync_hooks) {
+		crash_point("namespaces");
+		goto ready;
+	}
 
 	if ((r = sync_expect(L->sync, SYNC_HOOKS, &m, NULL, e)) < 0)
 		return r;
@@ -189,6 +224,7 @@ static int launch_sync(struct launch *L, const struct create_opts *o,
 	if ((r = sync_send(L->sync, SYNC_HOOKS_DONE, 0, NULL, -1, e)) < 0)
 		return r;
 
+ready:
 	for (;;) {
 		int fd = -1;
 		if ((r = sync_recv(L->sync, &m, &fd, e)) < 0)
@@ -241,6 +277,7 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 
 	int create = ns_flags_to_create(l);
 	int cgfd = L->no_cgroup ? -1 : L->cg->ops->clone_fd(L->cg);
+	ctx->wait_go = ctx->new_userns;
 	struct cell_clone_args args = {
 		.flags = CLONE_PIDFD | (uint64_t)(create & (CLONE_NEWUSER | CLONE_NEWPID)),
 		.pidfd = (uint64_t)(uintptr_t)&L->pidfd,
@@ -260,6 +297,7 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 		   clone normally and move the process after. */
 		args.flags &= ~CLONE_INTO_CGROUP;
 		cgfd = -1;
+		ctx->wait_go = true; /* we move it: it must wait for that */
 		EXPLAIN("CLONE_INTO_CGROUP was refused: the same without it",
 			"clone3(%s)", trace_clone_str(args.flags));
 		pid = sys_clone3_or_clone(&args);
@@ -278,8 +316,8 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 		return cell_err_sys(e, err, "clone the container's init");
 	L->pid = pid;
 	(void)run_mode;
-	return TRACED("init setup", launch_sync(L, o, (create & CLONE_NEWUSER) != 0,
-						  cgfd >= 0, e));
+	return TRACED("init setup", launch_sync(L, o, ctx, cgfd >= 0, run_mode,
+						  e));
 }
 
 int container_launch(const struct create_opts *o, bool run_mode,
@@ -413,6 +451,8 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	ctx.in_userns = !ctx.new_userns && ns_in_user_namespace();
 	ctx.seccomp = L->seccomp;
 	ctx.rootless = geteuid() != 0;
+	ctx.sync_hooks = cfg->hooks[OCI_HOOK_PRESTART].n ||
+			 cfg->hooks[OCI_HOOK_CREATE_RUNTIME].n || o->on_namespaces;
 	if ((ctx.trampoline = container_trampoline(e)) < -1) {
 		r = ctx.trampoline;
 		goto fail;
@@ -441,14 +481,7 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	crash_point("ready");
 
 	log_debug("create: init ready");
-	if ((r = proc_start_time(L->pid, &L->c->start_time, NULL)) < 0) {
-		r = cell_err_sys(e, -r, "read the init's start time");
-		goto fail;
-	}
-	L->c->pid = L->pid;
-	if ((r = container_save(L->c, e)) < 0)
-		goto fail;
-	if (o->pid_file && (r = write_pid_file(o->pid_file, L->pid, e)) < 0)
+	if (!L->recorded && (r = launch_record(L, o, e)) < 0)
 		goto fail;
 	return 0;
 

@@ -55,6 +55,7 @@ struct exec_child {
 	const char *bundle;
 	int pidfd; /* the container's init */
 	int ns_flags;
+	bool wait_go; /* the runtime moves us into the cgroup first */
 	int sync;
 	int console;
 	int preserve_fds;
@@ -87,9 +88,13 @@ static int exec_setup(struct exec_child *x, pid_t *hostpid, char **path,
 	struct sync_msg m;
 	int r;
 
-	if ((r = sync_expect(x->sync, SYNC_GO, &m, NULL, e)) < 0)
-		return r;
-	*hostpid = m.value;
+	if (x->wait_go) {
+		if ((r = sync_expect(x->sync, SYNC_GO, &m, NULL, e)) < 0)
+			return r;
+		*hostpid = m.value;
+	} else if ((*hostpid = container_host_pid()) <= 0) {
+		return cell_err_sys(e, errno, "read /proc/self");
+	}
 	if (x->ns_flags)
 		EXPLAIN("joins every namespace of the running container in one call, through its init's pidfd",
 			"setns(pidfd, %s)", trace_clone_str((uint64_t)x->ns_flags));
@@ -275,6 +280,7 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	if (pid < 0 && cgfd >= 0) {
 		args.flags &= ~CLONE_INTO_CGROUP;
 		cgfd = -1;
+		x.wait_go = cg != NULL; /* we move it: it waits for that */
 		pid = sys_clone3_or_clone(&args);
 	}
 	if (pid == 0) {
@@ -290,9 +296,9 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 		r = cell_err_sys(e, err, "clone");
 		goto out;
 	}
-	if ((cg && cgfd < 0 && cg->ops->clone_fd(cg) >= 0 &&
-	     (r = cgroup_enter(cg, pid, e)) < 0) ||
-	    (r = sync_send(sync, SYNC_GO, pid, NULL, -1, e)) < 0)
+	if (x.wait_go &&
+	    ((r = cgroup_enter(cg, pid, e)) < 0 ||
+	     (r = sync_send(sync, SYNC_GO, pid, NULL, -1, e)) < 0))
 		goto kill;
 
 	struct sync_msg m;

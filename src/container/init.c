@@ -142,9 +142,13 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 							ctx->n_cgroup_fds, e))) < 0)
 		return r;
 
-	if ((r = sync_expect(ctx->sync, SYNC_GO, &m, NULL, e)) < 0)
-		return r;
-	*hostpid = m.value;
+	if (ctx->wait_go) {
+		if ((r = sync_expect(ctx->sync, SYNC_GO, &m, NULL, e)) < 0)
+			return r;
+		*hostpid = m.value;
+	} else if ((*hostpid = container_host_pid()) <= 0) {
+		return cell_err_sys(e, errno, "read /proc/self");
+	}
 
 	log_debug("init: go");
 	if ((r = TRACED("namespaces", setup_namespaces(ctx, e))) < 0)
@@ -157,10 +161,12 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 	    personality(cfg->linux.personality) < 0)
 		return cell_err_sys(e, errno, "linux.personality");
 
-	if ((r = sync_send(ctx->sync, SYNC_HOOKS, 0, NULL, -1, e)) < 0 ||
-	    (r = sync_expect(ctx->sync, SYNC_HOOKS_DONE, &m, NULL, e)) < 0)
+	if (ctx->sync_hooks &&
+	    ((r = sync_send(ctx->sync, SYNC_HOOKS, 0, NULL, -1, e)) < 0 ||
+	     (r = sync_expect(ctx->sync, SYNC_HOOKS_DONE, &m, NULL, e)) < 0))
 		return r;
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (ctx->rootless)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
 	struct rootfs_state rs;
 	fs_state_init(&rs);

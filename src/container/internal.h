@@ -25,6 +25,11 @@ struct init_ctx {
 	bool new_userns;
 	bool in_userns; /* the runtime itself runs in a user namespace */
 	bool rootless; /* the runtime is not root (it writes our maps) */
+	/* The handshake, only where it carries something (each round trip
+	   is two context switches, milliseconds on a loaded machine): */
+	bool wait_go;    /* the runtime writes id maps or moves us first */
+	bool sync_hooks; /* prestart/createRuntime hooks or the network
+			    run in the runtime once our namespaces exist */
 	int trampoline; /* sealed memfd: every exec into the container */
 	int listener;   /* connected linux.seccomp.listenerPath, or -1 */
 	struct sec_seccomp *seccomp;
@@ -46,6 +51,11 @@ char *container_hook_state(const struct oci_config *cfg, const char *id,
  * PATH, not ours).  Returns a malloc'd path or -errno. */
 int container_find_exec(const char *file, char *const *env, char **out,
 			struct cell_err *e);
+
+/* In a fork that has not mounted the container's /proc yet: its pid as
+ * the runtime (and the host) sees it -- /proc/self of the runtime's
+ * procfs.  -1 on failure. */
+pid_t container_host_pid(void);
 
 /* The shared tail of init and exec: confine the process the config asks
  * for (rlimits, caps, user, no_new_privs), in the kernel's order. */

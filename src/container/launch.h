@@ -19,6 +19,8 @@ struct launch {
 	int sync;   /* parent's end */
 	int master; /* pty master when run holds the terminal, else -1 */
 	bool no_cgroup; /* rootless, nothing delegated: no limits */
+	bool recorded;   /* pid and start time saved in the state */
+	bool start_sent; /* run: START went ahead of READY */
 };
 
 /* Everything up to "created": state, cgroup, init waiting for start.

@@ -216,6 +216,16 @@ int container_load_seccomp(const struct oci_config *cfg,
 	return r;
 }
 
+pid_t container_host_pid(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return (pid_t)strtol(buf, NULL, 10);
+}
+
 int container_compile_seccomp(const struct oci_config *cfg, const char *root,
 			      struct sec_seccomp **out, struct cell_err *e)
 {

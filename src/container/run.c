@@ -163,7 +163,8 @@ int container_run(const struct create_opts *o, int *exit_code,
 		goto out;
 	log_debug("run: state saved");
 	int start = TRACE_BEGIN("start");
-	if ((r = sync_send(L.sync, SYNC_START, 0, NULL, -1, e)) < 0)
+	if (!L.start_sent &&
+	    (r = sync_send(L.sync, SYNC_START, 0, NULL, -1, e)) < 0)
 		goto fail;
 	/* execve closes the init's end (O_CLOEXEC): EOF means it runs. */
 	struct cell_err ce;

@@ -699,7 +699,9 @@ state_of() {
 
 @test "pause freezes every process (state, freezer, counters); resume continues them" {
 	setup_outdir
-	set_args sh -c 'c() { i=0; while :; do i=$((i+1)); echo $i >/out/c$1; sleep 0.02; done; }; c 1 & c 2 & c 3'
+	# Each counter is renamed into place: a process frozen between the
+	# truncate and the write of `echo >file` would leave it empty.
+	set_args sh -c 'c() { i=0; while :; do i=$((i+1)); echo $i >/out/t$1; mv /out/t$1 /out/c$1; sleep 0.02; done; }; c 1 & c 2 & c 3'
 	start_container
 	wait_for_file "$OUT/c1" && wait_for_file "$OUT/c2" && wait_for_file "$OUT/c3"
 	local procs

@@ -52,12 +52,17 @@ cgroup_dirs_of() {
 	set_args true
 	runtime --trace "$TRACE" run -b "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ] || fail "$output"
-	# the runtime waits in "init setup" while the init builds the container
+	# the init builds the container while the runtime creates it (with
+	# nothing to hand over, the init does not wait for the runtime's GO:
+	# its first steps may start while the runtime still closes up clone)
 	for step in namespaces mounts pivot_root "masked paths" confine; do
-		check within runtime "init setup" init "$step"
+		check within runtime create init "$step"
 	done
-	# seccomp is loaded after start, while the runtime waits for the exec
-	check within runtime start init "seccomp load"
+	# seccomp is loaded once the init has START -- which a run without
+	# hooks queues ahead, so the init may be at it before the runtime
+	# has read READY: inside the run, after the init's wait
+	check within runtime run init "seccomp load"
+	check order init "wait for start" "seccomp load"
 	check within runtime create init "cgroup join"
 	# the init's track names its host pid, which is not the runtime's
 	[ "$(jq '[.traceEvents[] | select(.ph == "M") | .pid] | unique | length' "$TRACE")" -eq 2 ]
@@ -69,9 +74,9 @@ cgroup_dirs_of() {
 	runtime --trace "$TRACE" run -b "$BUNDLE" "$CID"
 	[ "$status" -eq 0 ] || fail "$output"
 	for step in mounts pivot_root confine; do
-		check within runtime "init setup" init "$step"
+		check within runtime create init "$step"
 	done
-	check within runtime start init "seccomp load"
+	check within runtime run init "seccomp load"
 	# an exec child joins the namespace half-way through its steps
 	set_args sleep 1000
 	start_container
@@ -96,7 +101,7 @@ cgroup_dirs_of() {
 	[ "$status" -eq 0 ] || fail "$output"
 	check order runtime create parse clone "init setup"
 	check order init namespaces mounts pivot_root confine
-	check within runtime "init setup" init pivot_root
+	check within runtime create init pivot_root
 }
 
 @test "trace: --trace - prints a table: step, µs, share of the total" {
@@ -116,7 +121,7 @@ cgroup_dirs_of() {
 	runtime run --name "$CID" --trace "$TRACE" -- true
 	[ "$status" -eq 0 ] || fail "$output"
 	check order runtime "people config" create clone start wait teardown
-	check within runtime "init setup" init mounts
+	check within runtime create init mounts
 }
 
 @test "trace: a bad --trace path is one line, an error, and nothing is made" {
