@@ -327,6 +327,17 @@ TERM_INIT='trap "exit 143" TERM; while :; do sleep 0.05; done'
 	done
 }
 
+@test "kill of a stopped container: runc's \"container not running\"" {
+	# containerd's runc shim matches this text to tell "already exited"
+	# from a failure; anything else leaves a CRI container stuck running.
+	set_args true
+	start_container || true
+	wait_for_status "$CID" stopped
+	runtime kill "$CID" KILL
+	[ "$status" -ne 0 ]
+	assert_output_contains "container not running"
+}
+
 @test "state of a stopped container reports pid 0 or a dead pid" {
 	set_args true
 	start_container || true
