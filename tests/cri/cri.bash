@@ -88,6 +88,21 @@ cri_stop() {
 		done
 		kill -KILL "$pid" 2>/dev/null
 	fi
+	# A pod that could not be removed leaves its shim (and the shim its
+	# containers): end them, by the shims' pids, and their cgroups.
+	local shim child uid
+	for shim in $(pgrep -f -- "-address $CRI_SOCK"); do
+		for child in $(ps -o pid= --ppid "$shim"); do
+			kill -KILL "$child" 2>/dev/null
+		done
+		kill -KILL "$shim" 2>/dev/null
+		echo "shim $shim was left running" >&2
+		rc=1
+	done
+	for uid in $(awk '{ print $2 }' "$CRI_DIR/pods.all" 2>/dev/null); do
+		sleep 0.2
+		remove_pod_cgroups "$uid"
+	done
 	local m left
 	left="$(awk -v d="$CRI_DIR/" 'index($5 "/", d) == 1 { print $5 }' /proc/self/mountinfo | sort -r)"
 	for m in $left; do
@@ -145,6 +160,7 @@ run_pod() {
 		'{config: $c, runtime_handler: $h}')")" || return 1
 	POD="$(jq -r .pod_sandbox_id <<<"$out")"
 	echo "$POD $POD_UID" >>"$CRI_DIR/pods.$BATS_TEST_NUMBER"
+	echo "$POD $POD_UID" >>"$CRI_DIR/pods.all"
 }
 
 # create_ctr NAME CMD_JSON [RESOURCES_JSON] [CONFIG_MERGE_JSON]: CreateContainer

@@ -352,3 +352,68 @@ execer" ]
 	[ "$(cri ListPodSandbox '{}' | jq '[.items[] | select(.metadata.uid == "'"$uid"'")] | length')" = 0 ]
 	rm -rf "$CRI_DIR/logs/$uid"
 }
+
+@test "cri: shareProcessNamespace: the pause reaps, an exited init's orphans are killed" {
+	# pid POD: one PID namespace for the pod, the pause process its PID 1
+	POD_UID="$(cat /proc/sys/kernel/random/uuid)"
+	POD_CFG="$(pod_config shared "$POD_UID" | jq -c '.linux.security_context.namespace_options.pid = "POD"')"
+	POD="$(cri RunPodSandbox "$(jq -nc --argjson c "$POD_CFG" --arg h "$CRI_HANDLER" \
+		'{config: $c, runtime_handler: $h}')" | jq -r .pod_sandbox_id)"
+	echo "$POD $POD_UID" | tee -a "$CRI_DIR/pods.all" >>"$CRI_DIR/pods.$BATS_TEST_NUMBER"
+	local pod_pid='{"linux":{"security_context":{"namespace_options":{"pid":"POD"}}}}'
+	local watcher
+	watcher="$(run_ctr watcher '["sleep","1000"]' '{}' "$pod_pid")"
+	wait_ctr_state "$watcher" CONTAINER_RUNNING
+	run exec_sync "$watcher" '["sh","-c","cat /proc/1/cmdline; echo; ps -o pid,comm | grep -c pause"]'
+	[ "$(jq -r .stdout <<<"$output" | head -1)" = /pause ] || fail "$output"
+
+	# a container whose init leaves a child behind when it exits
+	local parent orphan
+	parent="$(run_ctr parent '["sh","-c","sleep 1000 & echo $! >/dev/shm/orphan; sleep 1"]' '{}' "$pod_pid")"
+	wait_ctr_state "$parent" CONTAINER_EXITED
+	# the orphan's host pid: the pod's sleep 1000 that is not the watcher's
+	local w
+	w="$(ctr_pid "$watcher")"
+	for _ in $(seq 50); do
+		orphan="$(pgrep -x sleep -P "$(pod_info "$POD" | jq -r .pid)" | grep -vx "$w" || true)"
+		[ -z "$orphan" ] && break
+		sleep 0.1
+	done
+	[ -z "$orphan" ] || fail "orphan $orphan lives on: $(tr '\0' ' ' <"/proc/$orphan/cmdline")"
+	# and no zombie under the pause either
+	local z
+	z="$(ps -o stat= --ppid "$(pod_info "$POD" | jq -r .pid)" | grep -c Z || true)"
+	[ "$z" = 0 ]
+}
+
+@test "cri: a tty container gets its console from the shim" {
+	run_pod tty
+	local c
+	c="$(run_ctr t '["sh","-c","tty; sleep 1000"]' '{}' '{"tty":true,"stdin":true}')"
+	wait_ctr_state "$c" CONTAINER_RUNNING
+	local tries=50
+	until grep -q /dev/pts/0 "$CRI_DIR/logs/$POD_UID/t.log" 2>/dev/null || [ "$tries" -eq 0 ]; do
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	grep -q /dev/pts/0 "$CRI_DIR/logs/$POD_UID/t.log" || fail "log: $(cat "$CRI_DIR/logs/$POD_UID/t.log")"
+	run exec_sync "$c" '["sh","-c","echo hi"]'
+	[ "$(jq -r .stdout <<<"$output")" = hi ]
+}
+
+@test "cri: security context: user, read-only rootfs, capabilities, no_new_privs" {
+	run_pod secure
+	local c pid
+	c="$(run_ctr s '["sleep","1000"]' '{}' '{"linux":{"security_context":{"run_as_user":{"value":65534},"readonly_rootfs":true,"no_new_privs":true,"seccomp":{"profile_type":"RuntimeDefault"},"capabilities":{"drop_capabilities":["ALL"],"add_capabilities":["NET_BIND_SERVICE"]}}}}')"
+	wait_ctr_state "$c" CONTAINER_RUNNING
+	pid="$(ctr_pid "$c")"
+	# from the host: uid, capability sets, no_new_privs, seccomp
+	[ "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" = 65534 ]
+	[ "$(awk '/^CapBnd:/ { print $2 }' "/proc/$pid/status")" = 0000000000000400 ]
+	[ "$(awk '/^CapEff:/ { print $2 }' "/proc/$pid/status")" = 0000000000000000 ]
+	[ "$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$pid/status")" = 1 ]
+	[ "$(awk '/^Seccomp:/ { print $2 }' "/proc/$pid/status")" = 2 ]
+	run exec_sync "$c" '["sh","-c","touch /x 2>/dev/null && echo rw || echo ro; id -u"]'
+	[ "$(jq -r .stdout <<<"$output")" = "ro
+65534" ]
+}
