@@ -112,6 +112,9 @@ cri_stop() {
 		echo "mounts left under $CRI_DIR: $left" >&2
 		rc=1
 	fi
+	if [ "$CRI_SYSTEMD" = true ]; then
+		systemctl stop kubepods-burstable.slice kubepods.slice 2>/dev/null
+	fi
 	ip netns del "$(cat "$CRI_DIR/netns")" 2>/dev/null
 	rm -rf "$CRI_DIR"
 	return "$rc"
@@ -242,9 +245,19 @@ cgroup_dir() {
 	echo "/sys/fs/cgroup/$1$path"
 }
 
-# proc_cgroup PID CONTROLLER: the v1 directory of PID's cgroup in the
-# hierarchy that has CONTROLLER (co-mounted or not, as /proc/PID/cgroup says).
+# cgroup v2 only (the systemd VM), or v1 controllers (this host's hybrid)
+cri_is_v2() {
+	[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]
+}
+
+# proc_cgroup PID CONTROLLER: the directory of PID's cgroup: on v1 in the
+# hierarchy that has CONTROLLER (co-mounted or not, as /proc/PID/cgroup
+# says), on v2 the one directory.
 proc_cgroup() {
+	if cri_is_v2; then
+		echo "/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$1/cgroup")"
+		return
+	fi
 	awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print "/sys/fs/cgroup/" c $3 }' "/proc/$1/cgroup"
 }
 
@@ -331,9 +344,14 @@ assert_pod_gone() {
 # find_pod_cgroups UID [FIND_ARGS]: the pod's cgroup directories (with
 # -mindepth 1: what the runtime made below them).
 find_pod_cgroups() {
-	local uid="$1" d
+	local uid="$1" d dirs
 	shift
-	for d in /sys/fs/cgroup/*/"$(pod_cgroup_path "$uid")"; do
+	if cri_is_v2; then
+		dirs="/sys/fs/cgroup/$(pod_cgroup_path "$uid")"
+	else
+		dirs="$(echo /sys/fs/cgroup/*/"$(pod_cgroup_path "$uid")")"
+	fi
+	for d in $dirs; do
 		[ -d "$d" ] && find "$d" "$@" -type d
 	done
 	return 0
@@ -363,6 +381,11 @@ kubelet_pod_cgroup() {
 # leaves the parent it was given).
 remove_pod_cgroups() {
 	local d
+	if [ "$CRI_SYSTEMD" = true ]; then
+		# the pod's slice is a unit: kubelet stops it
+		systemctl stop "kubepods-burstable-pod${1//-/_}.slice" 2>/dev/null
+		return 0
+	fi
 	for d in $(find_pod_cgroups "$1" | sort -r); do
 		rmdir "$d" 2>/dev/null
 	done

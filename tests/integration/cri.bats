@@ -417,3 +417,25 @@ execer" ]
 	[ "$(jq -r .stdout <<<"$output")" = "ro
 65534" ]
 }
+
+@test "cri: a command missing from the image: StartContainer says so, nothing left behind" {
+	run_pod broken
+	local c
+	c="$(create_ctr nocmd '["/no/such/binary"]')"
+	[ -n "$c" ]
+	run cri StartContainer "{\"container_id\":\"$c\"}"
+	[ "$status" -ne 0 ]
+	echo "$output" >&3
+	[[ "$output" == *"/no/such/binary"* ]] || fail "error does not name the binary: $output"
+	[ "$(ctr_status "$c" | jq -r .state)" = CONTAINER_EXITED ] ||
+		[ "$(ctr_status "$c" | jq -r .state)" = CONTAINER_CREATED ]
+	# the runtime's container is gone: no state, no cgroup, no process
+	[ ! -e "$CRI_DIR/$CRI_HANDLER-root/k8s.io/$c" ] || fail "runtime state left"
+	[ -z "$(find_pod_cgroups "$POD_UID" -mindepth 1 -name "*$c*")" ] || fail "cgroup left"
+	run cri RemoveContainer "{\"container_id\":\"$c\"}"
+	assert_status 0
+	# the pod still works
+	local ok
+	ok="$(run_ctr ok '["sleep","1000"]')"
+	wait_ctr_state "$ok" CONTAINER_RUNNING
+}
