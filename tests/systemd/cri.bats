@@ -127,7 +127,13 @@ scope_of() { # ID: the container's (or sandbox's) scope unit
 	[ "$(ctr_status "$stubborn" | jq -r .exit_code)" = 137 ]
 	unit_gone "$(scope_of "$stubborn")"
 
-	hog="$(run_ctr hog '["sh","-c","sleep 1; exec dd if=/dev/zero of=/dev/null bs=64M count=1"]' '{"memory_limit_in_bytes":16777216}')"
+	# On cgroup v2 the shim learns of an OOM kill by reading memory.events
+	# when inotify says it changed; an init killed outright empties the
+	# scope, and systemd may remove the cgroup before the shim has read
+	# it (reason "Error": one run in three here, with runc as with cell).
+	# So the OOM-killed process is the init's child, and the init outlives
+	# it by two seconds (Delegate=yes scopes have OOMPolicy=continue).
+	hog="$(run_ctr hog '["sh","-c","sleep 1; dd if=/dev/zero of=/dev/null bs=64M count=1; st=$?; sleep 2; exit $st"]' '{"memory_limit_in_bytes":16777216}')"
 	wait_ctr_state "$hog" CONTAINER_EXITED 300
 	run ctr_status "$hog"
 	echo "$output" | jq -c '{state, exit_code, reason}' >&3
