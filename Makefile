@@ -20,7 +20,7 @@ PKGS := gcc meson ninja-build pkg-config libjansson-dev libseccomp-dev \
         docker.io containerd crun iptables umoci skopeo \
         libsystemd-dev systemd dbus dbus-user-session \
         python3-grpcio python3-grpc-tools valgrind \
-        containernetworking-plugins
+        containernetworking-plugins libc6-dev
 
 .PHONY: all build deps demo check install bench fuzz clean unit integration
 
