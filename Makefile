@@ -19,7 +19,8 @@ PKGS := gcc meson ninja-build pkg-config libjansson-dev libseccomp-dev \
         zstd xz-utils slirp4netns \
         docker.io containerd crun iptables umoci skopeo \
         libsystemd-dev systemd dbus dbus-user-session \
-        python3-grpcio python3-grpc-tools valgrind
+        python3-grpcio python3-grpc-tools valgrind \
+        containernetworking-plugins libc6-dev
 
 .PHONY: all build deps demo check install bench fuzz clean unit integration
 

@@ -204,8 +204,23 @@ int container_kill(const char *root, const char *id, int sig, bool all,
 	if (r < 0)
 		return r;
 	enum container_status s = container_status(c);
+	/* --all signals what is left in the cgroup even once the init is
+	   gone: with a pod's shared PID namespace, containerd's shim kills
+	   the init's orphans this way after the init exits (runc does so
+	   too, and succeeds when the cgroup is already gone). */
+	if (all && s == STATUS_STOPPED) {
+		if (c->no_cgroup) /* nothing to look in: as a cgroup gone */
+			return 0;
+		_cleanup_cgroup_ struct cgroup *cg = NULL;
+		if ((r = open_cgroup(c, &cg, e)) < 0)
+			return r;
+		r = cg->ops->kill_all(cg, sig, e);
+		return r == -ENOENT ? 0 : r;
+	}
+	/* "container not running" is runc's text, and engines match it:
+	   containerd's shim takes it for "already exited" (ErrNotFound). */
 	if (s == STATUS_STOPPED || s == STATUS_CREATING)
-		return cell_err_msg(e, ESRCH, "container %s is not running", id);
+		return cell_err_msg(e, ESRCH, "container not running");
 	if (all && c->no_cgroup) {
 		_cleanup_free_ pid_t *pids = NULL;
 		size_t n = 0;
@@ -230,7 +245,7 @@ int container_kill(const char *root, const char *id, int sig, bool all,
 		return 0;
 	}
 	if (pidfd < 0)
-		return cell_err_msg(e, ESRCH, "container %s is not running", id);
+		return cell_err_msg(e, ESRCH, "container not running");
 	if (sys_pidfd_send_signal(pidfd, sig, NULL, 0) < 0)
 		return cell_err_sys(e, errno, "signal %d", sig);
 	return 0;

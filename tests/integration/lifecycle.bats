@@ -327,6 +327,39 @@ TERM_INIT='trap "exit 143" TERM; while :; do sleep 0.05; done'
 	done
 }
 
+@test "kill of a stopped container: runc's \"container not running\"" {
+	# containerd's runc shim matches this text to tell "already exited"
+	# from a failure; anything else leaves a CRI container stuck running.
+	set_args true
+	start_container || true
+	wait_for_status "$CID" stopped
+	runtime kill "$CID" KILL
+	[ "$status" -ne 0 ]
+	assert_output_contains "container not running"
+}
+
+@test "kill --all of a stopped container kills what its init left behind" {
+	# A pod's containers share a PID namespace: when an init exits,
+	# containerd's shim kills the rest of its cgroup with kill --all.
+	remove_namespace pid
+	setup_outdir
+	set_args sh -c 'sleep 1000 & echo $! >/out/child'
+	start_container || true
+	wait_for_status "$CID" stopped
+	wait_for_file "$OUT/child"
+	# no PID namespace: the pid it wrote is the host's
+	local child
+	child="$(cat "$OUT/child")"
+	pid_alive "$child" || fail "the orphan is gone already"
+
+	runtime kill --all "$CID" KILL
+	assert_status 0
+	wait_pid_gone "$child"
+	# and again, nothing left: still a success
+	runtime kill --all "$CID" KILL
+	assert_status 0
+}
+
 @test "state of a stopped container reports pid 0 or a dead pid" {
 	set_args true
 	start_container || true
