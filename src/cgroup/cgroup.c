@@ -17,6 +17,7 @@
 #include "util/cleanup.h"
 #include "util/file.h"
 #include "util/path.h"
+#include "util/syscalls.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -446,23 +447,27 @@ const char *cgroup_v2_dir(const struct cgroup *cg)
 int cgroup_join_self(int *fds, size_t n, struct cell_err *e)
 {
 	int r = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (r == 0)
-			EXPLAIN("the new process moves itself into the container's cgroup before it runs anything (no threadgroup lock to wait for)",
-				"write %s \"0\"", trace_fd_path(fds[i]));
-		if (r == 0 && write(fds[i], "0", 1) != 1)
+	for (size_t i = 0; i < n && r == 0; i++) {
+		EXPLAIN("the new process moves itself into the container's cgroup before it runs anything (no threadgroup lock to wait for)",
+			"write %s \"0\"", trace_fd_path(fds[i]));
+		if (write(fds[i], "0", 1) != 1)
 			r = cell_err_sys(e, errno, "join the container's cgroup");
-		close(fds[i]);
-		fds[i] = -1;
 	}
+	cgroup_close_fds(fds, n);
 	return r;
 }
 
 void cgroup_close_fds(int *fds, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (fds[i] >= 0)
-			close(fds[i]);
+	/* join_fds opens them one after the other: usually one range. */
+	bool range = n > 1 && fds[0] >= 0;
+	for (size_t i = 1; range && i < n; i++)
+		range = fds[i] == fds[i - 1] + 1;
+	if (!range ||
+	    sys_close_range((unsigned)fds[0], (unsigned)fds[n - 1], 0) < 0)
+		for (size_t i = 0; i < n; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+	for (size_t i = 0; i < n; i++)
 		fds[i] = -1;
-	}
 }

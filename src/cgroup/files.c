@@ -161,6 +161,12 @@ static int rmdir_retry(const char *dir, struct cell_err *e)
 
 int cg_rmdir_tree(const char *dir, struct cell_err *e)
 {
+	/* The usual case is a leaf whose last process has gone: one rmdir.
+	   EBUSY means sub-cgroups (or a process still exiting): walk. */
+	if (rmdir(dir) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EBUSY)
+		return cell_err_sys(e, errno, "rmdir %s", dir);
 	_cleanup_closedir_ DIR *d = opendir(dir);
 	if (!d) {
 		if (errno == ENOENT)

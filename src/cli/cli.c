@@ -175,7 +175,7 @@ int cli_main(int argc, char **argv)
 	   it opens later as fd 1 or 2. */
 	signal(SIGPIPE, SIG_IGN);
 	static char xdg_root[4096];
-	g.root = default_root(xdg_root, sizeof(xdg_root));
+	g.root = NULL;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
@@ -200,6 +200,8 @@ int cli_main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (!g.root)
+		g.root = default_root(xdg_root, sizeof(xdg_root));
 	if (strcmp(g.log_format, "text") && strcmp(g.log_format, "json")) {
 		fprintf(stderr, "cell: --log-format: \"%s\" is not text or json\n",
 			g.log_format);

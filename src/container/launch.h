@@ -41,7 +41,9 @@ int container_apply_resources(struct cgroup *cg, const struct oci_config *cfg,
 			      const struct oci_resources *res, bool update,
 			      struct cell_err *e);
 
-/* Remove a stopped container: poststop hooks, cgroup, state dir. */
-int container_destroy(struct container *c, struct cell_err *e);
+/* Remove a stopped container: poststop hooks, cgroup, state dir.  cg: the
+ * container's cgroup when the caller has it open (run), else NULL. */
+int container_destroy(struct container *c, struct cgroup *cg,
+		      struct cell_err *e);
 
 #endif

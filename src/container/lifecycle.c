@@ -261,7 +261,8 @@ static void wait_gone(int pidfd, int timeout_ms)
 		;
 }
 
-int container_destroy(struct container *c, struct cell_err *e)
+int container_destroy(struct container *c, struct cgroup *known,
+		      struct cell_err *e)
 {
 	const struct oci_config *cfg = NULL;
 	struct cell_err ce;
@@ -270,11 +271,13 @@ int container_destroy(struct container *c, struct cell_err *e)
 	if (c->config_json && container_config(c, &cfg, &ce) < 0)
 		log_warn("delete %s: %s", c->id, ce.msg);
 
-	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	_cleanup_cgroup_ struct cgroup *mine = NULL;
+	struct cgroup *cg = known;
 	if (c->no_cgroup) {
 		/* nothing of ours to remove */
-	} else if ((c->config_json || c->cgroups_path) &&
-		   cgroup_new(c->cgroups_path, c->id, &cg, &ce) == 0) {
+	} else if (cg || ((c->config_json || c->cgroups_path) &&
+			  cgroup_new(c->cgroups_path, c->id, &mine, &ce) == 0 &&
+			  (cg = mine))) {
 		/* Whatever the init left in its cgroup (no pid namespace of
 		   its own, a process that escaped it) goes with the
 		   container.  With its own pid namespace the kernel already
@@ -290,9 +293,9 @@ int container_destroy(struct container *c, struct cell_err *e)
 			return r;
 	} else if (!c->config_json) {
 		/* crashed before the config was saved: the default path */
-		if (cgroup_new(NULL, c->id, &cg, &ce) == 0) {
-			cg->ops->kill_all(cg, SIGKILL, &ce);
-			cgroup_destroy(cg, &ce);
+		if (cgroup_new(NULL, c->id, &mine, &ce) == 0) {
+			mine->ops->kill_all(mine, SIGKILL, &ce);
+			cgroup_destroy(mine, &ce);
 		}
 	}
 	if (cfg && c->rootfs && container_in_host_mntns(cfg) &&
@@ -343,7 +346,7 @@ int container_delete(const char *root, const char *id, bool force,
 			wait_gone(pidfd, 5000);
 		}
 	}
-	return container_destroy(c, e);
+	return container_destroy(c, NULL, e);
 }
 
 /* ------------------------------------------------- pause, ps, update, stats */

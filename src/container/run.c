@@ -141,7 +141,7 @@ static int destroy_launched(struct launch *L, struct cell_err *e)
 		L->c->config = L->cfg; /* the container frees it now */
 		L->cfg = NULL;
 	}
-	return container_destroy(L->c, e);
+	return container_destroy(L->c, L->no_cgroup ? NULL : L->cg, e);
 }
 
 int container_run(const struct create_opts *o, int *exit_code,

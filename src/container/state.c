@@ -193,8 +193,11 @@ int container_save(struct container *c, struct cell_err *e)
 		struct tm tm;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
-		size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
+		/* By hand: strftime would load the time zone (/etc/localtime)
+		   for a UTC stamp. */
+		snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
 		c->created = strdup(buf);
 	}
 	json_t *st = json_pack("{s:s, s:s, s:i, s:I, s:s?, s:s?, s:s?, s:s?, s:O?}",

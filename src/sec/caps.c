@@ -12,6 +12,7 @@
 
 #include "trace/trace.h"
 #include "util/cleanup.h"
+#include "util/fd.h"
 #include "util/log.h"
 
 
@@ -61,13 +62,18 @@ int sec_drop_bounding(const struct oci_caps *caps, struct cell_err *e)
 	uint64_t keep = drop_unknown(caps->bounding, "bounding");
 	uint64_t dropped = 0;
 	int last = cap_last();
+	/* The set we have, in one read of /proc/self/status where there is
+	   one (else a PR_CAPBSET_READ per capability below). */
+	uint64_t have = 0;
+	bool known = proc_status_mask("CapBnd", &have) == 0;
 
 	for (int cap = 0; cap <= last; cap++) {
 		if (keep & (UINT64_C(1) << cap))
 			continue;
 		/* Already gone (an outer runtime dropped it): dropping again
 		 * would need CAP_SETPCAP for nothing. */
-		if (prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) == 0)
+		if (known ? !(have & (UINT64_C(1) << cap))
+			  : prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) == 0)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0) < 0) {
 			char buf[16];

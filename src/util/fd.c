@@ -2,6 +2,8 @@
 
 #include <signal.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -34,10 +36,44 @@ void fd_close_all_except(unsigned int from, const int *keep, size_t n)
 	sys_close_range(lo, ~0U, 0);
 }
 
+int proc_status_mask(const char *field, uint64_t *out)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	int err = errno;
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -err : -ENODATA;
+	buf[n] = '\0';
+	size_t fl = strlen(field);
+	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		if (strncmp(l, field, fl) == 0 && l[fl] == ':') {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(l + fl + 1, &end, 16);
+			if (errno || end == l + fl + 1)
+				return -EINVAL;
+			*out = v;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 void signals_reset(void)
 {
 	sigset_t none;
 	sigemptyset(&none);
+	/* Handlers do not survive execve; ignored signals stay ignored.  The
+	   kernel lists both (SigIgn, SigCgt): reset those only, not a
+	   sigaction for each of the 64. */
+	uint64_t ign = 0, cgt = 0, todo = ~UINT64_C(0);
+	if (proc_status_mask("SigIgn", &ign) == 0 &&
+	    proc_status_mask("SigCgt", &cgt) == 0)
+		todo = ign | cgt;
 	/* rt_sigaction itself: glibc's signal() refuses the two real-time
 	   signals it keeps for threads (32, 33), and a caller may have left
 	   them ignored. */
@@ -47,8 +83,9 @@ void signals_reset(void)
 		void *restorer;
 		unsigned long mask;
 	} dfl = { 0 };
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
+	for (int sig = 1; sig < NSIG && sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP &&
+		    (todo & (UINT64_C(1) << (sig - 1))))
 			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }

@@ -3,6 +3,7 @@
 #define CELL_UTIL_FD_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Close every fd >= from except those listed in keep (any order, -1
@@ -19,5 +20,10 @@ ssize_t fd_send(int sock, const void *data, size_t len, int fd);
  * every disposition default (the runtime blocks signals it forwards, and
  * its caller may have ignored some). */
 void signals_reset(void);
+
+/* A hexadecimal mask of /proc/self/status ("SigIgn", "CapBnd"): one read
+ * where the alternative is a system call per bit.  -errno when there is
+ * no such file or field. */
+int proc_status_mask(const char *field, uint64_t *out);
 
 #endif
