@@ -204,8 +204,7 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	}
 	/* Rootless without a delegated cgroup: the process stays in the
 	   caller's cgroups, as the init did. */
-	if (!c->no_cgroup &&
-	    (r = cgroup_new(c->cgroups_path, c->id, &cg, e)) < 0)
+	if (!c->no_cgroup && (r = container_cgroup(c, &cg, e)) < 0)
 		goto out;
 	if (cfg->linux.seccomp &&
 	    (r = container_compile_seccomp(cfg, o->root, &sc, e)) < 0)
@@ -349,7 +348,6 @@ out:
 	if (have_proc)
 		oci_process_free(&proc);
 	sec_seccomp_free(sc);
-	cgroup_free(cg);
 	container_free(c);
 	return r;
 }

@@ -37,15 +37,11 @@ static void cgroup_freep(struct cgroup **cg)
 }
 #define _cleanup_cgroup_ __attribute__((cleanup(cgroup_freep)))
 
+/* (The cgroup is the container's: container_free frees it.) */
 static int open_cgroup(struct container *c, struct cgroup **out,
 		       struct cell_err *e)
 {
-	if (c->no_cgroup)
-		return cell_err_msg(e, ENOTSUP,
-				    "container %s has no cgroup of its own "
-				    "(rootless, and no cgroup was delegated)",
-				    c->id);
-	return cgroup_new(c->cgroups_path, c->id, out, e);
+	return container_cgroup(c, out, e);
 }
 
 /* Without a cgroup, the container's processes are those of its pid
@@ -211,7 +207,7 @@ int container_kill(const char *root, const char *id, int sig, bool all,
 	if (all && s == STATUS_STOPPED) {
 		if (c->no_cgroup) /* nothing to look in: as a cgroup gone */
 			return 0;
-		_cleanup_cgroup_ struct cgroup *cg = NULL;
+		struct cgroup *cg = NULL;
 		if ((r = open_cgroup(c, &cg, e)) < 0)
 			return r;
 		r = cg->ops->kill_all(cg, sig, e);
@@ -231,7 +227,7 @@ int container_kill(const char *root, const char *id, int sig, bool all,
 		return 0;
 	}
 	if (all) {
-		_cleanup_cgroup_ struct cgroup *cg = NULL;
+		struct cgroup *cg = NULL;
 		if ((r = open_cgroup(c, &cg, e)) < 0)
 			return r;
 		return cg->ops->kill_all(cg, sig, e);
@@ -276,8 +272,7 @@ int container_destroy(struct container *c, struct cgroup *known,
 	if (c->no_cgroup) {
 		/* nothing of ours to remove */
 	} else if (cg || ((c->config_json || c->cgroups_path) &&
-			  cgroup_new(c->cgroups_path, c->id, &mine, &ce) == 0 &&
-			  (cg = mine))) {
+			  container_cgroup(c, &cg, &ce) == 0)) {
 		/* Whatever the init left in its cgroup (no pid namespace of
 		   its own, a process that escaped it) goes with the
 		   container.  With its own pid namespace the kernel already
@@ -336,7 +331,7 @@ int container_delete(const char *root, const char *id, bool force,
 	if (s != STATUS_STOPPED) {
 		_cleanup_close_ int pidfd = container_pidfd(c);
 		if (s == STATUS_PAUSED) {
-			_cleanup_cgroup_ struct cgroup *cg = NULL;
+			struct cgroup *cg = NULL;
 			struct cell_err ce;
 			if (open_cgroup(c, &cg, &ce) == 0)
 				cg->ops->freeze(cg, false, &ce);
@@ -417,7 +412,7 @@ int container_pause(const char *root, const char *id, bool pause,
 		    struct cell_err *e)
 {
 	_cleanup_container_ struct container *c = NULL;
-	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	struct cgroup *cg = NULL;
 	int r = load_live(root, id, true, &c, &cg, e);
 	if (r < 0)
 		return r;
@@ -434,7 +429,7 @@ int container_pids(const char *root, const char *id, pid_t **pids, size_t *n,
 		   struct cell_err *e)
 {
 	_cleanup_container_ struct container *c = NULL;
-	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	struct cgroup *cg = NULL;
 	int r = container_load(root, id, false, &c, e);
 	if (r < 0)
 		return r;
@@ -452,7 +447,7 @@ int container_update(const char *root, const char *id, json_t *resources,
 		     struct cell_err *e)
 {
 	_cleanup_container_ struct container *c = NULL;
-	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	struct cgroup *cg = NULL;
 	int r = load_live(root, id, true, &c, &cg, e);
 	if (r < 0)
 		return r;
@@ -483,7 +478,7 @@ int container_stats(const char *root, const char *id, json_t **out,
 		    struct cell_err *e)
 {
 	_cleanup_container_ struct container *c = NULL;
-	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	struct cgroup *cg = NULL;
 	int r = load_live(root, id, false, &c, &cg, e);
 	if (r < 0)
 		return r;
@@ -494,7 +489,7 @@ int container_oom_kills(const char *root, const char *id, uint64_t *out,
 			struct cell_err *e)
 {
 	_cleanup_container_ struct container *c = NULL;
-	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	struct cgroup *cg = NULL;
 	int r = load_live(root, id, false, &c, &cg, e);
 	if (r < 0)
 		return r;
@@ -504,7 +499,7 @@ int container_oom_kills(const char *root, const char *id, uint64_t *out,
 int container_oom_fd(const char *root, const char *id, struct cell_err *e)
 {
 	_cleanup_container_ struct container *c = NULL;
-	_cleanup_cgroup_ struct cgroup *cg = NULL;
+	struct cgroup *cg = NULL;
 	int r = load_live(root, id, false, &c, &cg, e);
 	if (r < 0)
 		return r;

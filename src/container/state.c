@@ -261,7 +261,25 @@ void container_free(struct container *c)
 	free(c->cgroups_path);
 	json_decref(c->config_json);
 	oci_config_free(c->config);
+	cgroup_free(c->cg);
 	free(c);
+}
+
+int container_cgroup(struct container *c, struct cgroup **out,
+		     struct cell_err *e)
+{
+	if (c->no_cgroup)
+		return cell_err_msg(e, ENOTSUP,
+				    "container %s has no cgroup of its own "
+				    "(rootless, and no cgroup was delegated)",
+				    c->id);
+	if (!c->cg) {
+		int r = cgroup_new(c->cgroups_path, c->id, &c->cg, e);
+		if (r < 0)
+			return r;
+	}
+	*out = c->cg;
+	return 0;
 }
 
 int container_config(struct container *c, const struct oci_config **out,
@@ -272,12 +290,8 @@ int container_config(struct container *c, const struct oci_config **out,
 			return cell_err_msg(e, ENOENT,
 					    "container %s has no saved config",
 					    c->id);
-		char *text = oci_json_dumps(c->config_json, JSON_COMPACT);
-		if (!text)
-			return cell_err_msg(e, ENOMEM, "config");
-		int r = oci_config_parse(text, strlen(text), "config.json",
-					 &c->config, e);
-		free(text);
+		int r = oci_config_from_json(c->config_json, "config.json",
+					     &c->config, e);
 		if (r < 0)
 			return r;
 	}
@@ -350,11 +364,9 @@ enum container_status container_status(struct container *c)
 	struct cgroup *cg = NULL;
 	struct cell_err e;
 	enum container_status s = STATUS_RUNNING;
-	if (!c->no_cgroup && cgroup_new(c->cgroups_path, c->id, &cg, &e) == 0) {
-		if (cg->ops->is_frozen(cg, &e) == 1)
-			s = STATUS_PAUSED;
-		cgroup_free(cg);
-	}
+	if (!c->no_cgroup && container_cgroup(c, &cg, &e) == 0 &&
+	    cg->ops->is_frozen(cg, &e) == 1)
+		s = STATUS_PAUSED;
 	return s;
 }
 

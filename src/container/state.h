@@ -40,6 +40,7 @@ struct container {
 	bool no_cgroup; /* rootless, nothing delegated: the init runs in the
 			   caller's cgroups, and there are no limits */
 	json_t *config_json; /* owned copy of config.json */
+	struct cgroup *cg; /* its cgroup, opened once (container_cgroup) */
 	struct oci_config *config; /* parsed from config_json, lazily */
 };
 
@@ -64,6 +65,13 @@ void container_free(struct container *c);
 
 /* Parse config_json once. */
 int container_config(struct container *c, const struct oci_config **out,
+		     struct cell_err *e);
+
+/* The container's cgroup, opened on first use and owned by c (a command
+ * asks for its status and then works on it: one lookup of the
+ * hierarchies).  ENOTSUP when it has none (rootless, none delegated). */
+struct cgroup;
+int container_cgroup(struct container *c, struct cgroup **out,
 		     struct cell_err *e);
 
 enum container_status container_status(struct container *c);

@@ -245,11 +245,22 @@ char *oci_json_dumps(const json_t *j, size_t flags)
 int oci_config_parse(const char *text, size_t len, const char *origin,
 		     struct oci_config **out, struct cell_err *e)
 {
-	struct jp p = { .origin = origin ? origin : "config.json", .e = e };
 	json_t *root = NULL;
-	int r = oci_json_parse(text, len, p.origin, &root, e);
+	int r = oci_json_parse(text, len, origin ? origin : "config.json",
+			       &root, e);
 	if (r < 0)
 		return r;
+	r = oci_config_from_json(root, origin, out, e);
+	json_decref(root);
+	return r;
+}
+
+int oci_config_from_json(json_t *root, const char *origin,
+			 struct oci_config **out, struct cell_err *e)
+{
+	struct jp p = { .origin = origin ? origin : "config.json", .e = e };
+	int r;
+	json_incref(root);
 	struct oci_config *c = calloc(1, sizeof(*c));
 	if (!c) {
 		json_decref(root);

@@ -384,6 +384,11 @@ struct oci_config {
 int oci_config_parse(const char *text, size_t len, const char *origin,
 		     struct oci_config **out, struct cell_err *e);
 
+/* The same from a tree oci_json_parse() made (the state's saved copy):
+ * no text in between.  Takes its own reference to root. */
+int oci_config_from_json(json_t *root, const char *origin,
+			 struct oci_config **out, struct cell_err *e);
+
 /* Read and parse <bundle>/config.json. */
 int oci_config_load(const char *bundle, struct oci_config **out,
 		    struct cell_err *e);
