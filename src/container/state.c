@@ -179,7 +179,9 @@ int container_load(const char *root, const char *id, bool lock,
 	c->created = json_strdup(st, "created");
 	c->cgroups_path = json_strdup(st, "cgroupsPath");
 	c->no_cgroup = json_is_true(json_object_get(st, "noCgroup"));
-	c->config_json = json_incref(json_object_get(st, "config"));
+	/* null until create has the config (a crash before that) */
+	json_t *cj = json_object_get(st, "config");
+	c->config_json = json_is_object(cj) ? json_incref(cj) : NULL;
 	json_decref(st);
 	*out = c;
 	return 0;
