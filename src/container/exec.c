@@ -175,15 +175,17 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 
 	TRACE_SCOPE("exec");
 	memset(&proc, 0, sizeof(proc));
-	if ((r = container_load(o->root, o->id, false, &c, e)) < 0)
+	if ((r = TRACED("load state", container_load(o->root, o->id, false, &c, e))) < 0)
 		return r;
+	int sp = TRACE_BEGIN("status");
 	enum container_status s = container_status(c);
+	TRACE_END(sp);
 	if (s != STATUS_RUNNING && s != STATUS_CREATED) {
 		r = cell_err_msg(e, EINVAL, "cannot exec in a container that is %s",
 				 container_status_name(s));
 		goto out;
 	}
-	if ((r = container_config(c, &cfg, e)) < 0)
+	if ((r = TRACED("config", container_config(c, &cfg, e))) < 0)
 		goto out;
 	if ((r = oci_process_parse(o->process, "process.json", "process", &proc,
 				   e)) < 0)
@@ -204,7 +206,7 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	}
 	/* Rootless without a delegated cgroup: the process stays in the
 	   caller's cgroups, as the init did. */
-	if (!c->no_cgroup && (r = container_cgroup(c, &cg, e)) < 0)
+	if (!c->no_cgroup && (r = TRACED("cgroup", container_cgroup(c, &cg, e))) < 0)
 		goto out;
 	if (cfg->linux.seccomp &&
 	    (r = container_compile_seccomp(cfg, o->root, &sc, e)) < 0)
@@ -230,6 +232,7 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	}
 	sync = fds[0];
 
+	int pre = TRACE_BEGIN("prepare");
 	struct exec_child x = {
 		.cfg = cfg,
 		.proc = &proc,
@@ -260,6 +263,7 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 		close(fds[1]);
 		goto out;
 	}
+	TRACE_END(pre);
 	/* Only our children enter the pid namespace; nothing may fail
 	   between here and leaving it again after the clone. */
 	self_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
@@ -275,7 +279,10 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	}
 	EXPLAIN("a fork of the runtime, born in the container's cgroup where the kernel allows",
 		"clone3(%s)", trace_clone_str(args.flags));
+	int cl = TRACE_BEGIN("clone");
 	pid_t pid = sys_clone3_or_clone(&args);
+	if (pid != 0)
+		TRACE_END(cl);
 	if (pid < 0 && cgfd >= 0) {
 		args.flags &= ~CLONE_INTO_CGROUP;
 		cgfd = -1;
