@@ -107,10 +107,11 @@ static char *own_cgroup_path(const char *self, const struct mountinfo_entry *h)
 }
 
 /* Bind the host's <mountpoint><cgroup_path> at cgroup/<name>.  A
- * hierarchy the container is not in (name=systemd) is left out. */
+ * hierarchy the container is not in (name=systemd) is left out.  dirfd is
+ * the tmpfs made for them, fresh and ours alone: a name in it cannot lead
+ * anywhere else.  The mount flags are set on the whole tree at the end. */
 static int bind_hierarchy(int dirfd, const char *name, const char *mountpoint,
-			  const char *cgroup_path, unsigned int attrs,
-			  struct cell_err *e)
+			  const char *cgroup_path, struct cell_err *e)
 {
 	size_t n = strlen(mountpoint) + strlen(cgroup_path) + 2;
 	_cleanup_free_ char *src = malloc(n);
@@ -121,17 +122,12 @@ static int bind_hierarchy(int dirfd, const char *name, const char *mountpoint,
 						 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (tree < 0)
 		return errno == ENOENT ? 0 : cell_err_sys(e, errno, "bind %s", src);
-	struct mount_attr a = { .attr_set = attrs };
-	if (attrs && sys_mount_setattr(tree, "", AT_EMPTY_PATH, &a) < 0)
-		return cell_err_sys(e, errno, "cgroup/%s: set flags", name);
 	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
 		return cell_err_sys(e, errno, "mkdir cgroup/%s", name);
-	_cleanup_close_ int target = openat(dirfd, name,
-					    O_PATH | O_DIRECTORY | O_NOFOLLOW |
-						    O_CLOEXEC);
-	if (target < 0)
-		return cell_err_sys(e, errno, "open cgroup/%s", name);
-	return fs_attach(steal_fd(&tree), target, name, e);
+	if (sys_move_mount(tree, "", dirfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return cell_err_sys(e, errno, "attach the mount at cgroup/%s",
+				    name);
+	return 0;
 }
 
 static int mount_hierarchy(int dirfd, const char *name, const char *fstype,
@@ -206,14 +202,14 @@ static int mount_v1(const struct rootfs_ctx *ctx, int targetfd,
 		base++;
 		if (cgpath && (!cgns || strcmp(h->fstype, "cgroup2") == 0)) {
 			r = bind_hierarchy(tmpfs, base, h->mountpoint, cgpath,
-					   attrs, e);
+					   e);
 			if (r == 0)
 				r = link_comounted(tmpfs, base, e);
 		} else if (self) {
 			_cleanup_free_ char *own = own_cgroup_path(self, h);
 			if (own)
 				r = bind_hierarchy(tmpfs, base, h->mountpoint,
-						   own, attrs, e);
+						   own, e);
 			if (own && r == 0)
 				r = link_comounted(tmpfs, base, e);
 		} else if (strcmp(h->fstype, "cgroup") == 0) {
@@ -230,10 +226,13 @@ static int mount_v1(const struct rootfs_ctx *ctx, int targetfd,
 					    e);
 		}
 	}
-	if (r == 0 && (attrs & MOUNT_ATTR_RDONLY)) {
-		struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
-		if (sys_mount_setattr(tmpfs, "", AT_EMPTY_PATH, &ro) < 0)
-			r = cell_err_sys(e, errno, "make %s read-only",
+	/* The config's flags (ro, nosuid, ...) on the tmpfs and every
+	   hierarchy below it, in one call. */
+	if (r == 0 && attrs) {
+		struct mount_attr a = { .attr_set = attrs };
+		if (sys_mount_setattr(tmpfs, "", AT_EMPTY_PATH | AT_RECURSIVE,
+				      &a) < 0)
+			r = cell_err_sys(e, errno, "set the flags of %s",
 					 m->destination);
 	}
 out:
@@ -272,7 +271,7 @@ int fs_mount_cgroup(const struct rootfs_ctx *ctx, int targetfd,
 		if (attrs && sys_mount_setattr(tree, "", AT_EMPTY_PATH, &a) < 0)
 			return cell_err_sys(e, errno, "%s: set flags",
 					    m->destination);
-		return fs_attach(steal_fd(&tree), targetfd, m->destination, e);
+		return fs_attach(tree, targetfd, m->destination, e);
 	}
 
 	_cleanup_close_ int mfd =
