@@ -20,10 +20,12 @@ export CELL=$top/$BUILD/cell RUNTIME=$top/$BUILD/cell
 export TMPDIR=/tmp
 p=0 f=0 s=0
 echo "v2: $(stat -fc %T /sys/fs/cgroup) at /sys/fs/cgroup, kernel $(uname -r)"
-# Only in the VM (the root is the host's, over 9p), and only an unmounted
-# whole disk: the host's /dev/vda is its root filesystem.
+# Only in the VM (the root is the host's, over 9p, or an overlay on it with
+# --overlay-root), and only an unmounted whole disk: the host's /dev/vda is
+# its root filesystem.
+root_fs=$(awk '$2 == "/" { t = $3 } END { print t }' /proc/mounts)
 if [ -z "${CELL_TEST_SCRATCH_DISK:-}" ] &&
-	[ "$(awk '$2 == "/" { t = $3 } END { print t }' /proc/mounts)" = 9p ] &&
+	{ [ "$root_fs" = 9p ] || [ "$root_fs" = overlay ]; } &&
 	[ -b /dev/vda ] && ! grep -q '^/dev/vda' /proc/mounts; then
 	export CELL_TEST_SCRATCH_DISK=/dev/vda
 	echo "v2: scratch disk $CELL_TEST_SCRATCH_DISK"
