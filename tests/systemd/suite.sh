@@ -9,6 +9,7 @@
 #                   /usr/sbin/runc runs the same cases against runc)
 #   SYSTEMD_SUITES  bats files in tests/systemd (default "cell engines rootless")
 #   SYSTEMD_FILTER  only the tests whose name matches this regex (bats -f)
+#   SYSTEMD_TAP     keep bats' TAP output in this file (to watch a run)
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -24,7 +25,7 @@ done
 set --
 [ -n "${SYSTEMD_FILTER:-}" ] && set -- -f "$SYSTEMD_FILTER"
 start=$(date +%s)
-out=$(mktemp /tmp/systemd-suite.XXXXXX)
+out=${SYSTEMD_TAP:-$(mktemp /tmp/systemd-suite.XXXXXX)}
 # shellcheck disable=SC2086
 bats --tap --timing "$@" $suites >"$out" 2>&1
 p=$(grep -c '^ok ' "$out")
@@ -37,5 +38,5 @@ sed -n 's/^\(not \)*ok [0-9]* \(.*\) in \([0-9]*\)ms.*/\3 \2/p' "$out" |
 grep '^ok .* # skip' "$out" | sed 's/^/  /'
 [ "$f" -eq 0 ] || awk '/^not ok/{show=1} /^ok /{show=0} show' "$out" | head -80 | sed 's/^/  /'
 [ -n "${SYSTEMD_VERBOSE:-}" ] && sed 's/^/  | /' "$out"
-rm -f "$out"
+[ -n "${SYSTEMD_TAP:-}" ] || rm -f "$out"
 echo "systemd totals: $p passed $f failed $s skipped"
