@@ -327,9 +327,12 @@ static int sd_is_frozen(struct cgroup *cg, struct cell_err *e)
 	return cg->fs_ops->is_frozen(cg, e);
 }
 
+/* Before the scope is started its directory, if there is one, belongs to
+ * someone else (a unit of the same name): a failed create kills nothing
+ * there and removes nothing. */
 static int sd_kill_all(struct cgroup *cg, int sig, struct cell_err *e)
 {
-	return cg->fs_ops->kill_all(cg, sig, e);
+	return cg->sd->started ? cg->fs_ops->kill_all(cg, sig, e) : 0;
 }
 
 static int sd_pids(struct cgroup *cg, pid_t **pids, size_t *n,
@@ -349,7 +352,9 @@ static int sd_stats(struct cgroup *cg, json_t **out, struct cell_err *e)
  * may belong to someone else. */
 static int sd_destroy(struct cgroup *cg, struct cell_err *e)
 {
-	int r = cg->sd->started ? stop_scope(cg, e) : 0;
+	if (!cg->sd->started)
+		return 0;
+	int r = stop_scope(cg, e);
 	struct cell_err fe;
 	int f = cg->fs_ops->destroy(cg, r < 0 ? &fe : e);
 	return r < 0 ? r : f;
