@@ -4,7 +4,9 @@
 # (--runc-systemd-cgroup, cgroupsPath slice:prefix:name) and Docker
 # (native.cgroupdriver=systemd).  Each daemon is started here with private
 # state, socket and network namespace, and stopped at the end; the image is
-# a busybox rootfs (podman/docker import, ctr --rootfs).
+# a busybox rootfs (podman/docker import, ctr --rootfs).  The daemons enter
+# their netns with nsenter, not `ip netns exec`, which mounts a fresh /sys
+# without the cgroup2 mount below it.
 
 load helpers
 
@@ -61,6 +63,19 @@ wait_until() {
 	until "$@" >/dev/null 2>&1; do
 		tries=$((tries - 1))
 		[ "$tries" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+# wait_daemon NAME CMD...: poll CMD (up to 2 min) while the daemon lives.
+wait_daemon() {
+	local name="$1" tries=1200
+	shift
+	until "$@" >/dev/null 2>&1; do
+		kill -0 "$DAEMON_PID" 2>/dev/null ||
+			fail "$name exited: $(tail -5 "$E/$name.log")" || return 1
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || fail "$name did not come up: $(tail -5 "$E/$name.log")" || return 1
 		sleep 0.1
 	done
 }
@@ -162,10 +177,14 @@ containerd_setup() {
 		  address = "$E/containerd.sock.ttrpc"
 	EOF
 	ip netns add "$NETNS"
-	ip netns exec "$NETNS" containerd --config "$E/containerd.toml" \
+	nsenter --net="/run/netns/$NETNS" containerd --config "$E/containerd.toml" \
 		>"$E/containerd.log" 2>&1 3>&- &
 	DAEMON_PID=$!
-	wait_until 300 c8 version || fail "containerd did not come up: $(tail -5 "$E/containerd.log")"
+	wait_daemon containerd c8 version
+}
+
+task_stopped() {
+	c8 task ls | awk -v id="$1" '$1 == id { print $3 }' | grep -qx STOPPED
 }
 
 # ctr_run ID CGROUP ARGS...
@@ -202,7 +221,7 @@ ctr_run() {
 	assert_status 0
 	run c8 task kill -s KILL "$id"
 	assert_status 0
-	wait_until 100 sh -c "c8() { ctr -a '$E/containerd.sock' -n celltest \"\$@\"; }; c8 task ls | grep -q '$id.*STOPPED'" || true
+	wait_until 100 task_stopped "$id" || fail "task $id did not stop"
 	run c8 task delete "$id"
 	assert_status 0
 	run c8 containers rm "$id"
@@ -222,8 +241,8 @@ ctr_run() {
 	[ "$(cat "/proc/$pid/cgroup")" = "0::/kubepods.slice/kubepods-besteffort.slice/$SLICE/$unit" ] ||
 		fail "cgroup $(cat "/proc/$pid/cgroup")"
 	run c8 task kill -s KILL "$id"
-	sleep 0.5
-	run c8 task delete -f "$id"
+	wait_until 100 task_stopped "$id" || fail "task $id did not stop"
+	run c8 task delete "$id"
 	assert_status 0
 	run c8 containers rm "$id"
 	unit_gone "$unit"
@@ -239,17 +258,18 @@ dk() {
 docker_setup() {
 	ENGINE=docker
 	mkdir -p "$E/data" "$E/exec"
+	echo '{}' >"$E/daemon.json"
 	ip netns add "$NETNS"
-	ip netns exec "$NETNS" dockerd --data-root "$E/data" --exec-root "$E/exec" \
+	nsenter --net="/run/netns/$NETNS" dockerd --data-root "$E/data" --exec-root "$E/exec" \
 		--pidfile "$E/docker.pid" -H "unix://$E/docker.sock" \
 		--bridge none --iptables=false --ip6tables=false --ip-masq=false \
 		--userland-proxy=false --storage-driver vfs \
 		--exec-opt native.cgroupdriver=systemd \
 		--add-runtime "celltest=$RUNTIME" --default-runtime celltest \
-		--config-file /dev/null --log-level warn \
+		--config-file "$E/daemon.json" --log-level warn \
 		>"$E/dockerd.log" 2>&1 3>&- &
 	DAEMON_PID=$!
-	wait_until 600 dk version || fail "dockerd did not come up: $(tail -5 "$E/dockerd.log")"
+	wait_daemon dockerd dk version
 	tar -C "$ROOTFS" -c . | dk import - busybox-cell >/dev/null || fail "docker import"
 }
 
