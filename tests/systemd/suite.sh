@@ -7,7 +7,7 @@
 #   BUILD           build dir under the repo (default build)
 #   RUNTIME         the runtime under test (default $BUILD/cell;
 #                   /usr/sbin/runc runs the same cases against runc)
-#   SYSTEMD_SUITES  bats files in tests/systemd (default "cell engines rootless")
+#   SYSTEMD_SUITES  bats files in tests/systemd (default: every one)
 #   SYSTEMD_FILTER  only the tests whose name matches this regex (bats -f)
 #   SYSTEMD_TAP     keep bats' TAP output in this file (to watch a run)
 set -u
@@ -19,9 +19,13 @@ export RUNTIME=${RUNTIME:-$CELL}
 export TMPDIR=/tmp
 echo "systemd: $(systemctl is-system-running 2>&1), $(systemctl --version | head -1), $(stat -fc %T /sys/fs/cgroup) at /sys/fs/cgroup, runtime $RUNTIME"
 suites=""
-for b in ${SYSTEMD_SUITES:-cell engines rootless}; do
-	[ -f tests/systemd/$b.bats ] && suites="$suites tests/systemd/$b.bats"
-done
+if [ -n "${SYSTEMD_SUITES:-}" ]; then
+	for b in $SYSTEMD_SUITES; do
+		[ -f tests/systemd/$b.bats ] && suites="$suites tests/systemd/$b.bats"
+	done
+else
+	suites=$(ls tests/systemd/*.bats)
+fi
 set --
 [ -n "${SYSTEMD_FILTER:-}" ] && set -- -f "$SYSTEMD_FILTER"
 start=$(date +%s)
