@@ -17,6 +17,7 @@
 #include "cgroup/internal.h"
 #include "cgroup/sdbus.h"
 #include "ns/ns.h"
+#include "trace/trace.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 
@@ -157,6 +158,10 @@ static int start_message(struct cgroup *cg, const struct sdb_api *sd,
 static int start_scope(struct cgroup *cg, pid_t pid, struct cell_err *e)
 {
 	struct cg_systemd *s = cg->sd;
+	TRACE_SCOPEF("systemd start", "%s", s->unit);
+	EXPLAIN("systemd owns the cgroup tree: it makes the container's cgroup, a scope around the init, and delegates it",
+		"StartTransientUnit(%s, Slice=%s, Delegate=yes, PIDs=[%d]) on the %s bus",
+		s->unit, s->slice, (int)pid, s->user ? "user's" : "system");
 	const struct sdb_api *sd = sdb_load(e);
 	sd_bus *bus;
 	int r;
@@ -210,6 +215,9 @@ static int start_scope(struct cgroup *cg, pid_t pid, struct cell_err *e)
 static int stop_scope(struct cgroup *cg, struct cell_err *e)
 {
 	struct cg_systemd *s = cg->sd;
+	TRACE_SCOPEF("systemd stop", "%s", s->unit);
+	EXPLAIN("the scope goes with the container: no unit, cgroup or job left",
+		"StopUnit(%s), ResetFailedUnit(%s)", s->unit, s->unit);
 	const struct sdb_api *sd = sdb_load(e);
 	sd_bus *bus;
 	int r;
@@ -251,6 +259,9 @@ static int set_properties(struct cgroup *cg, const struct oci_resources *res,
 			  struct cell_err *e)
 {
 	struct cg_systemd *s = cg->sd;
+	TRACE_SCOPEF("systemd properties", "%s", s->unit);
+	EXPLAIN("limits systemd has a property for are kept in the unit, or systemd would write its own values back",
+		"SetUnitProperties(%s, runtime=true, ...)", s->unit);
 	const struct sdb_api *sd = sdb_load(e);
 	sd_bus *bus;
 	int r;

@@ -377,7 +377,6 @@ static int gv_sec_to_usec(struct gv *v)
 static int gv_append(const struct sdb_api *sd, sd_bus_message *m,
 		     const char *name, const struct gv *v)
 {
-	char sig[2] = { v->type, 0 };
 	switch (v->type) {
 	case 'b': return sd->message_append(m, "(sv)", name, "b", (int)v->u);
 	case 's': return sd->message_append(m, "(sv)", name, "s", v->s);
@@ -391,7 +390,6 @@ static int gv_append(const struct sdb_api *sd, sd_bus_message *m,
 	case 'd': return sd->message_append(m, "(sv)", name, "d", v->d);
 	default: break;
 	}
-	(void)sig;
 	int r;
 	if ((r = sd->message_open_container(m, 'r', "sv")) < 0 ||
 	    (r = sd->message_append(m, "s", name)) < 0 ||
