@@ -200,7 +200,7 @@ ctr_run() {
 	local id="c$CID" unit scope
 	unit="ctr-$id.scope"
 	scope="$CGROOT/system.slice/$unit"
-	ctr_run "$id" "system.slice:ctr:$id" --memory-limit 67108864 "$ROOTFS" "$id" sleep 300 ||
+	ctr_run "$id" "system.slice:ctr:$id" --memory-limit 67108864 "$ROOTFS" "$id" /bin/sleep 300 ||
 		fail "ctr run: $(cat "$E/ctr.err")"
 	wait_until 100 test "$(sd_prop "$unit" ActiveState)" = active || fail "unit $unit not active"
 	assert_prop "$unit" Delegate yes
@@ -210,7 +210,7 @@ ctr_run() {
 	pid="$(c8 task ls | awk -v id="$id" '$1 == id { print $2 }')"
 	[ "$(cat "/proc/$pid/cgroup")" = "0::/system.slice/$unit" ]
 
-	run c8 task exec --exec-id e1 "$id" sh -c 'exit 6'
+	run c8 task exec --exec-id e1 "$id" /bin/sh -c 'exit 6'
 	assert_status 6
 	run c8 task pause "$id"
 	assert_status 0
@@ -234,7 +234,7 @@ ctr_run() {
 	SLICE="kubepods-besteffort-pod$tag.slice"
 	id="k$CID"
 	unit="cri-containerd-$id.scope"
-	ctr_run "$id" "$SLICE:cri-containerd:$id" "$ROOTFS" "$id" sleep 300 ||
+	ctr_run "$id" "$SLICE:cri-containerd:$id" "$ROOTFS" "$id" /bin/sleep 300 ||
 		fail "ctr run: $(cat "$E/ctr.err")"
 	wait_until 100 test "$(sd_prop "$unit" ActiveState)" = active || fail "unit $unit not active"
 	pid="$(c8 task ls | awk -v id="$id" '$1 == id { print $2 }')"
