@@ -24,7 +24,7 @@ if [ -n "${SYSTEMD_SUITES:-}" ]; then
 		[ -f tests/systemd/$b.bats ] && suites="$suites tests/systemd/$b.bats"
 	done
 else
-	suites=$(ls tests/systemd/*.bats)
+	suites=" $(echo tests/systemd/*.bats)"
 fi
 set --
 [ -n "${SYSTEMD_FILTER:-}" ] && set -- -f "$SYSTEMD_FILTER"
