@@ -284,7 +284,10 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 
 	int create = ns_flags_to_create(l);
 	int cgfd = L->no_cgroup ? -1 : L->cg->ops->clone_fd(L->cg);
-	ctx->wait_go = ctx->new_userns;
+	/* A systemd scope is started around the init after the clone: the
+	   init waits until it is in it, with its limits. */
+	ctx->wait_go = ctx->new_userns ||
+		       (!L->no_cgroup && L->cg->ops->made_by_enter);
 	struct cell_clone_args args = {
 		.flags = CLONE_PIDFD | (uint64_t)(create & (CLONE_NEWUSER | CLONE_NEWPID)),
 		.pidfd = (uint64_t)(uintptr_t)&L->pidfd,
