@@ -12,13 +12,15 @@ CELL    := $(CURDIR)/$(BUILD)/cell
 # The engines (docker.io, containerd) are test dependencies: the tests start
 # their own daemons with private state.  Their services are kept from
 # starting at install (policy-rc.d), so the host gets no docker0 or daemon.
+# apparmor: apparmor_parser, which dockerd needs to load its docker-default
+# profile where the kernel has AppArmor on (the systemd VM's kernel does).
 PKGS := gcc meson ninja-build pkg-config libjansson-dev libseccomp-dev \
         libcap-dev libmnl-dev libnftables-dev libcmocka-dev bats jq \
         busybox-static iproute2 uidmap procps python3 clang \
         libclang-rt-14-dev runc time podman nftables go-md2man \
         zstd xz-utils slirp4netns \
         docker.io containerd crun iptables umoci skopeo \
-        libsystemd-dev systemd dbus dbus-user-session \
+        libsystemd-dev systemd dbus dbus-user-session apparmor \
         python3-grpcio python3-grpc-tools valgrind \
         containernetworking-plugins libc6-dev
 

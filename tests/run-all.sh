@@ -2,14 +2,15 @@
 # Every test stage of `make check`, with one closing line of totals:
 #   N passed, N failed, N skipped
 # Stages: cmocka unit tests; bats integration suites; the same under
-# ASan+UBSan; the cgroup v2 suite inside a throwaway VM; a fuzz smoke run.
+# ASan+UBSan; the cgroup v2 suite inside a throwaway VM; the systemd cgroup
+# driver's suite inside a VM booted with systemd; a fuzz smoke run.
 # STAGES="unit integration" limits what runs (default: all).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 BUILD=${BUILD:-build}
 CELL=${CELL:-$top/$BUILD/cell}
-STAGES=${STAGES:-"unit integration asan v2 fuzz"}
+STAGES=${STAGES:-"unit integration asan v2 systemd fuzz"}
 log=$(mktemp -d /tmp/cell-check.XXXXXX)
 passed=0 failed=0 skipped=0
 
@@ -112,6 +113,27 @@ if wants v2; then
 		fi
 	else
 		echo "../shared/tools/vmrun not found: v2 stage skipped"
+		add 0 0 1
+	fi
+fi
+
+if wants systemd; then
+	stage "systemd cgroup driver (VM booted with systemd)"
+	if [ -x ../shared/tools/vmrun ]; then
+		if ../shared/tools/vmrun --systemd --timeout 1500 -- sh tests/systemd/suite.sh \
+			>"$log/systemd.out" 2>&1; then :; fi
+		grep -E '^(systemd|  )' "$log/systemd.out" | head -60
+		line=$(grep -E '^systemd totals: ' "$log/systemd.out" | tail -1)
+		if [ -n "$line" ]; then
+			set -- $(echo "${line#systemd totals: }" | sed 's/[^0-9 ]//g')
+			add "$1" "$2" "$3"
+		else
+			echo "the systemd VM run did not report (see below)"
+			tail -30 "$log/systemd.out"
+			add 0 1 0
+		fi
+	else
+		echo "../shared/tools/vmrun not found: systemd stage skipped"
 		add 0 0 1
 	fi
 fi

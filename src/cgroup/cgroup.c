@@ -292,8 +292,10 @@ int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out,
 	bool relative = cgroups_path[0] != '/';
 	if (relative && strchr(cgroups_path, ':'))
 		return cell_err_msg(e, EINVAL,
-				    "cgroupsPath: systemd-style path needs "
-				    "--systemd-cgroup, which is not supported");
+				    "cgroupsPath: %s: a systemd "
+				    "\"slice:prefix:name\" needs "
+				    "--systemd-cgroup",
+				    cgroups_path);
 	if (has_dotdot(cgroups_path))
 		return cell_err_msg(e, EINVAL,
 				    "cgroupsPath: %s: \"..\" is not allowed",
@@ -377,6 +379,7 @@ void cgroup_free(struct cgroup *cg)
 	if (cg->v2_fd >= 0)
 		close(cg->v2_fd);
 	layout_free(cg->layout);
+	cg_systemd_free(cg->sd);
 	free(cg->path);
 	free(cg);
 }

@@ -26,7 +26,11 @@ struct cgroup;
 struct cgroup_layout; /* private to src/cgroup: where each hierarchy lives */
 
 struct cgroup_ops {
-	const char *name; /* "v2", "v1", "hybrid" */
+	const char *name; /* "v2", "v1", "hybrid", "systemd" */
+	/* The cgroup is made around the container's init by `enter` (a
+	   systemd scope needs its first process): `create` only checks, and
+	   resources are applied after `enter`, not before the clone. */
+	bool made_by_enter;
 	/* Make the directories (all controllers). Idempotent. */
 	int (*create)(struct cgroup *cg, struct cell_err *e);
 	/* Write resources.  `update` is true for `cell update` (checks such as
@@ -65,8 +69,14 @@ struct cgroup_ops {
 	int (*oom_kills)(struct cgroup *cg, uint64_t *out, struct cell_err *e);
 };
 
+struct cg_systemd; /* private to src/cgroup/systemd.c */
+
 struct cgroup {
 	const struct cgroup_ops *ops;
+	/* The systemd backend: the cgroupfs backend of the scope's
+	   directory, which does the file work; NULL otherwise. */
+	const struct cgroup_ops *fs_ops;
+	struct cg_systemd *sd;
 	enum cgroup_mode mode;
 	char *path; /* relative to each hierarchy's root, starts with '/' */
 	int v2_fd;  /* cached clone_fd, -1 until asked */
@@ -82,6 +92,21 @@ enum cgroup_mode cgroup_detect_mode(void);
 int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out,
 	       struct cell_err *e);
 void cgroup_free(struct cgroup *cg);
+
+/* The systemd driver (--systemd-cgroup): `cgroups_path` is
+ * "slice:prefix:name" (NULL or "" = "system.slice:cell:<id>", rootless
+ * "user.slice:..." in the caller's own systemd); the cgroup is the
+ * transient scope prefix-name.scope, which `enter` starts around the init.
+ * The config's org.systemd.property.* annotations become unit properties.
+ * Connects to the bus now, so that a host without systemd fails before
+ * anything is made. */
+int cgroup_new_systemd(const char *cgroups_path, const char *id,
+		       json_t *annotations, struct cgroup **out,
+		       struct cell_err *e);
+/* The scope of an existing container, at the cgroup path its state
+ * recorded (the unit is its last component).  No bus until needed. */
+int cgroup_open_systemd(const char *path, const char *id, struct cgroup **out,
+			struct cell_err *e);
 
 /* The directory that holds `controller`'s files for this cgroup ("memory",
  * "cpu", "hugetlb", ...), or NULL when the host has no such controller.

@@ -140,6 +140,13 @@ int cg_devices_bpf_apply(const char *v2_dir,
 
 int cg_stats(struct cgroup *cg, json_t **out, struct cell_err *e);
 
+/* ---------------------------------------------------------- systemd.c */
+
+void cg_systemd_free(struct cg_systemd *s);
+/* "a-b.slice" -> "/a.slice/a-b.slice" ("-.slice" -> ""). */
+int cg_systemd_expand_slice(const char *slice, char **out,
+			    struct cell_err *e);
+
 /* -------------------------------------------------------------- oom.c */
 
 int cg_oom_fd(struct cgroup *cg, struct cell_err *e);

@@ -216,11 +216,6 @@ int cli_main(int argc, char **argv)
 		return 1;
 	}
 	const char *name = argv[optind];
-	if (g.systemd_cgroup) {
-		log_error("%s: --systemd-cgroup: the systemd cgroup driver is not supported; "
-			  "use the cgroupfs driver (omit --systemd-cgroup)", name);
-		return 1;
-	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, name))
 			continue;

@@ -78,7 +78,8 @@ static int parse_create(const char *verb, int argc, char **argv,
 
 int cmd_create(const struct cli_globals *g, int argc, char **argv)
 {
-	struct create_opts o = { .root = g->root };
+	struct create_opts o = { .root = g->root,
+				 .systemd_cgroup = g->systemd_cgroup };
 	struct cell_err e;
 	int i = parse_create("create", argc, argv, &o, false);
 	if (i < 0)
@@ -98,7 +99,8 @@ int cmd_run(const struct cli_globals *g, int argc, char **argv)
 		    !strncmp(argv[k], "--image=", 8))
 			return people_run(g, argc, argv);
 
-	struct create_opts o = { .root = g->root };
+	struct create_opts o = { .root = g->root,
+				 .systemd_cgroup = g->systemd_cgroup };
 	struct cell_err e;
 	int i = parse_create("run", argc, argv, &o, true);
 	if (i < 0)

@@ -252,6 +252,7 @@ int people_run(const struct cli_globals *g, int argc, char **argv)
 		.bundle = dir,
 		.config = cfg,
 		.keep = o.keep,
+		.systemd_cgroup = g->systemd_cgroup,
 		.on_namespaces = networked ? setup_network : NULL,
 		.on_namespaces_data = &nc,
 	};

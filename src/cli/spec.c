@@ -85,7 +85,7 @@ int cmd_features(const struct cli_globals *g, int argc, char **argv)
 	json_object_set_new(lnx, "capabilities", strv_json(sec_known_caps()));
 	json_object_set_new(lnx, "cgroup",
 			    json_pack("{s:b, s:b, s:b, s:b, s:b}", "v1", 1, "v2", 1,
-				      "systemd", 0, "systemdUser", 0, "rdma", 1));
+				      "systemd", 1, "systemdUser", 1, "rdma", 1));
 	json_t *sc = json_object();
 	json_object_set_new(sc, "enabled", json_true());
 	json_object_set_new(sc, "actions", strv_json(sec_seccomp_actions()));

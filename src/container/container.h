@@ -25,6 +25,7 @@ struct create_opts {
 	bool no_new_keyring;
 	bool detach; /* run -d */
 	bool keep;   /* run --keep: leave the stopped container */
+	bool systemd_cgroup; /* --systemd-cgroup: the cgroup is a scope */
 	/* The people's `cell run -- CMD` builds its config in memory: used
 	   instead of <bundle>/config.json when set (bundle still names the
 	   directory recorded in the state). */

@@ -180,9 +180,16 @@ static int launch_sync(struct launch *L, const struct create_opts *o,
 		return r;
 	/* v1 hierarchies: the init joins itself (cgroup_join_self); the v2
 	   node: clone3 started it there.  Only a refused CLONE_INTO_CGROUP
-	   leaves work for us. */
-	if (!in_cgroup && !L->no_cgroup && L->cg->ops->clone_fd(L->cg) >= 0 &&
+	   leaves work for us, or a cgroup made around the init (systemd's
+	   scope), whose resources can be set only now. */
+	bool made_by_enter = !L->no_cgroup && L->cg->ops->made_by_enter;
+	if (!in_cgroup && !L->no_cgroup &&
+	    (made_by_enter || L->cg->ops->clone_fd(L->cg) >= 0) &&
 	    (r = cgroup_enter(L->cg, L->pid, e)) < 0)
+		return r;
+	if (made_by_enter &&
+	    (r = container_apply_resources(L->cg, cfg, &cfg->linux.resources,
+					   false, e)) < 0)
 		return r;
 	log_debug("create: maps and cgroup done");
 	if (ctx->wait_go &&
@@ -277,7 +284,10 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 
 	int create = ns_flags_to_create(l);
 	int cgfd = L->no_cgroup ? -1 : L->cg->ops->clone_fd(L->cg);
-	ctx->wait_go = ctx->new_userns;
+	/* A systemd scope is started around the init after the clone: the
+	   init waits until it is in it, with its limits. */
+	ctx->wait_go = ctx->new_userns ||
+		       (!L->no_cgroup && L->cg->ops->made_by_enter);
 	struct cell_clone_args args = {
 		.flags = CLONE_PIDFD | (uint64_t)(create & (CLONE_NEWUSER | CLONE_NEWPID)),
 		.pidfd = (uint64_t)(uintptr_t)&L->pidfd,
@@ -385,9 +395,14 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	/* The cgroup's path as resolved now (a relative or rootless default
 	   depends on the caller's own cgroup): later commands, run from
 	   anywhere, must find the same one. */
-	if ((r = cgroup_new(cfg->linux.cgroups_path, o->id, &L->cg, e)) < 0)
+	r = o->systemd_cgroup
+		    ? cgroup_new_systemd(cfg->linux.cgroups_path, o->id,
+					 cfg->annotations, &L->cg, e)
+		    : cgroup_new(cfg->linux.cgroups_path, o->id, &L->cg, e);
+	if (r < 0)
 		goto fail;
 	L->c->cgroups_path = strdup(L->cg->path);
+	L->c->systemd_cgroup = o->systemd_cgroup;
 	/* A first, small record (no config yet: status "creating") lets
 	   delete --force find the cgroup if we die before the end. */
 	if ((r = container_save(L->c, e)) < 0)
@@ -416,7 +431,7 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	}
 	crash_point("cgroup");
 	log_debug("create: cgroup made");
-	if (!L->no_cgroup &&
+	if (!L->no_cgroup && !L->cg->ops->made_by_enter &&
 	    (r = TRACED("cgroup limits",
 			container_apply_resources(L->cg, cfg, &cfg->linux.resources,
 						  false, e))) < 0)

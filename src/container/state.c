@@ -179,6 +179,8 @@ int container_load(const char *root, const char *id, bool lock,
 	c->created = json_strdup(st, "created");
 	c->cgroups_path = json_strdup(st, "cgroupsPath");
 	c->no_cgroup = json_is_true(json_object_get(st, "noCgroup"));
+	c->systemd_cgroup =
+		json_is_true(json_object_get(st, "systemdCgroup"));
 	/* null until create has the config (a crash before that) */
 	json_t *cj = json_object_get(st, "config");
 	c->config_json = json_is_object(cj) ? json_incref(cj) : NULL;
@@ -211,6 +213,11 @@ int container_save(struct container *c, struct cell_err *e)
 			       c->config_json);
 	if (st && c->no_cgroup)
 		json_object_set_new(st, "noCgroup", json_true());
+	if (st && c->systemd_cgroup &&
+	    json_object_set_new(st, "systemdCgroup", json_true()) < 0) {
+		json_decref(st);
+		st = NULL;
+	}
 	if (!st)
 		return cell_err_msg(e, ENOMEM, "save state");
 	/* The config may hold integers past INT64_MAX (RLIM_INFINITY). */
@@ -276,7 +283,10 @@ int container_cgroup(struct container *c, struct cgroup **out,
 				    "(rootless, and no cgroup was delegated)",
 				    c->id);
 	if (!c->cg) {
-		int r = cgroup_new(c->cgroups_path, c->id, &c->cg, e);
+		int r = c->systemd_cgroup
+				? cgroup_open_systemd(c->cgroups_path, c->id,
+						      &c->cg, e)
+				: cgroup_new(c->cgroups_path, c->id, &c->cg, e);
 		if (r < 0)
 			return r;
 	}

@@ -39,6 +39,9 @@ struct container {
 	char *cgroups_path; /* NULL = default */
 	bool no_cgroup; /* rootless, nothing delegated: the init runs in the
 			   caller's cgroups, and there are no limits */
+	/* Made with --systemd-cgroup: its cgroup is a systemd scope.  Every
+	   later command follows the state, not its own flags (as runc). */
+	bool systemd_cgroup;
 	json_t *config_json; /* owned copy of config.json */
 	struct cgroup *cg; /* its cgroup, opened once (container_cgroup) */
 	struct oci_config *config; /* parsed from config_json, lazily */

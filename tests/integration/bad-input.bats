@@ -246,3 +246,11 @@ assert_mentions() {
 	[[ "$output" == "cell: "* ]]
 	[[ "$output" == *"${CID}nope"* ]] || fail "error does not name the id: $output"
 }
+
+@test "--systemd-cgroup where systemd does not run: one line, nothing left" {
+	[ ! -d /run/systemd/system ] || skip "systemd runs here (tests/systemd covers the driver)"
+	update_config ".linux.cgroupsPath = \"system.slice:celltest:$CID\""
+	refused --systemd-cgroup run -d -b "$BUNDLE" "$CID"
+	is_runc || assert_mentions "does not run systemd"
+	refused --systemd-cgroup create -b "$BUNDLE" "$CID"
+}

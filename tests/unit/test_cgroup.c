@@ -242,8 +242,9 @@ static void test_paths(void **state)
 	assert_true(cgroup_new("/a/../b", "x", &cg, &e) < 0);
 	assert_non_null(strstr(e.msg, ".."));
 	assert_true(cgroup_new("system.slice:cell:abc", "x", &cg, &e) < 0);
-	assert_string_equal(e.msg, "cgroupsPath: systemd-style path needs "
-				   "--systemd-cgroup, which is not supported");
+	assert_string_equal(e.msg, "cgroupsPath: system.slice:cell:abc: a "
+				   "systemd \"slice:prefix:name\" needs "
+				   "--systemd-cgroup");
 
 	/* Relative: below the caller's own cgroup, per hierarchy. */
 	assert_int_equal(cgroup_new("rel/x", "x", &cg, &e), 0);
