@@ -56,6 +56,7 @@ struct exec_child {
 	int pidfd; /* the container's init */
 	int ns_flags;
 	bool wait_go; /* the runtime moves us into the cgroup first */
+	bool via_userns; /* not root: join the user namespace, then fork */
 	int sync;
 	int console;
 	int preserve_fds;
@@ -117,6 +118,43 @@ static int exec_setup(struct exec_child *x, pid_t *hostpid, char **path,
 	return container_confine(p, e);
 }
 
+/* An unprivileged caller joins a container's pid namespace only from
+ * inside its user namespace, and setns of a pid namespace moves only the
+ * children to come: so this child joins every namespace itself, user first
+ * (one setns by the init's pidfd), and forks the process that carries on --
+ * CLONE_PARENT, so it is the runtime's own child to wait for.  The runtime
+ * learns its pid here and hands it back with GO (its /proc is the
+ * container's by then).  Returns in that new process only. */
+static int exec_enter_via_userns(struct exec_child *x, struct cell_err *e)
+{
+	struct sync_msg m;
+	int r;
+	if (x->wait_go && (r = sync_expect(x->sync, SYNC_GO, &m, NULL, e)) < 0)
+		return r;
+	int flags = x->ns_flags | CLONE_NEWPID;
+	EXPLAIN("rootless: joins the container's user namespace with the rest, then forks into its pid namespace",
+		"setns(pidfd, %s); clone(CLONE_PARENT)",
+		trace_clone_str((uint64_t)flags));
+	if (setns(x->pidfd, flags) < 0)
+		return cell_err_sys(e, errno, "join the container's namespaces");
+	/* clone3 wants exit_signal 0 with CLONE_PARENT: the new process
+	   signals our parent as we would (SIGCHLD). */
+	struct cell_clone_args a = { .flags = CLONE_PARENT };
+	pid_t pid = sys_clone3_or_clone(&a);
+	if (pid < 0)
+		return cell_err_sys(e, errno, "fork into the container's pid namespace");
+	if (pid > 0) {
+		if (sync_send(x->sync, SYNC_PID, pid, NULL, -1, e) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	trace_process("exec");
+	x->ns_flags = 0; /* joined */
+	x->wait_go = true;
+	return 0;
+}
+
 __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
 {
 	struct cell_err e;
@@ -140,6 +178,8 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
 	fd_close_all_except(3 + (unsigned)x->preserve_fds, keep, (size_t)n);
 	int r = TRACED("cgroup join",
 		       cgroup_join_self(x->cgroup_fds, x->n_cgroup_fds, &e));
+	if (r == 0 && x->via_userns)
+		r = exec_enter_via_userns(x, &e);
 	if (r == 0)
 		r = TRACED("exec setup", exec_setup(x, &hostpid, &path, &e));
 	if (r == 0) {
@@ -267,7 +307,10 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	/* Only our children enter the pid namespace; nothing may fail
 	   between here and leaving it again after the clone. */
 	self_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-	bool other_pidns = ns_inode(c->pid, "pid") != ns_inode(0, "pid");
+	/* Not root: the child goes through the user namespace instead. */
+	x.via_userns = (x.ns_flags & CLONE_NEWUSER) && geteuid() != 0;
+	bool other_pidns = !x.via_userns &&
+			   ns_inode(c->pid, "pid") != ns_inode(0, "pid");
 	if (other_pidns)
 		EXPLAIN("the new process is born in the container's pid namespace",
 			"setns(pidfd, CLONE_NEWPID) for the child");
@@ -306,6 +349,25 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	    ((r = cgroup_enter(cg, pid, e)) < 0 ||
 	     (r = sync_send(sync, SYNC_GO, pid, NULL, -1, e)) < 0))
 		goto kill;
+	if (x.via_userns) {
+		/* The child forked the process that carries on (our child
+		   too) and leaves: that one is the exec'd process. */
+		struct sync_msg pm;
+		if ((r = sync_expect(sync, SYNC_PID, &pm, NULL, e)) < 0)
+			goto kill;
+		waitpid(pid, NULL, 0);
+		close(child_pidfd);
+		pid = pm.value;
+		child_pidfd = sys_pidfd_open(pid, 0);
+		if (child_pidfd < 0) {
+			r = cell_err_sys(e, errno, "pidfd of the exec'd process");
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			goto out;
+		}
+		if ((r = sync_send(sync, SYNC_GO, pid, NULL, -1, e)) < 0)
+			goto kill;
+	}
 
 	struct sync_msg m;
 	for (;;) {

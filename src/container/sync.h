@@ -17,6 +17,8 @@ enum sync_type {
 	SYNC_READY,     /* child -> parent: waiting for start */
 	SYNC_START,     /* -> child: exec the process now */
 	SYNC_ERROR,     /* child -> parent: setup failed; text says why */
+	SYNC_PID,       /* exec child -> parent: its own child carries on
+			   (value: that pid) */
 };
 
 struct sync_msg {

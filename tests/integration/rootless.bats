@@ -131,3 +131,19 @@ as_user() {
 	[ "$mem" = 67108864 ] || fail "memory.max: '$mem'"
 	[ "$pids" = 32 ] || fail "pids.max: '$pids'"
 }
+
+@test "rootless: exec joins a container with a user namespace of its own (through it, then a fork into its pid namespace)" {
+	as_user "$RUNTIME" run -d --name "rx-$CID" -- sleep 100 </dev/null >/dev/null 2>&1
+	run as_user "$RUNTIME" exec "rx-$CID" sh -c 'echo $$; id -u; cat /proc/1/cmdline | tr "\0" " "'
+	[ "$status" -eq 0 ] || fail "exec: $output"
+	# pid 1 is the container's sleep; the exec'd shell is another pid of
+	# that namespace, root in it
+	[ "${lines[0]}" != 1 ]
+	[ "${lines[1]}" = 0 ]
+	[ "${lines[2]}" = "sleep 100 " ]
+	run as_user "$RUNTIME" exec "rx-$CID" sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+	run as_user "$RUNTIME" delete -f "rx-$CID"
+	[ "$status" -eq 0 ]
+	[ -z "$(ls -A "$XDG/cell" 2>/dev/null | grep -v '^\.')" ]
+}
