@@ -65,6 +65,9 @@ teardown() {
 			rmdir "$d" 2>/dev/null || true
 		done
 	fi
+	# conmon's own cgroup (cgroupfs manager): libpod_parent/conmon, left
+	# empty by podman; only empty directories go.
+	rmdir_cgroups libpod_parent
 	[ -z "${ENGINE_HOLDER:-}" ] || kill "$ENGINE_HOLDER" 2>/dev/null || true
 	[ -z "${PNS:-}" ] || ip netns del "$PNS" 2>/dev/null || true
 	teardown_bundle
