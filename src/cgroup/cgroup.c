@@ -372,6 +372,85 @@ int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out,
 	return 0;
 }
 
+/* Where each hierarchy is, as the state keeps it: later commands then
+ * need no /proc/self/mountinfo (and no /proc/self/cgroup) to find the
+ * container's directories again -- ~0.15 ms of every exec, kill, state. */
+json_t *cgroup_layout_json(const struct cgroup *cg)
+{
+	if (cg->sd)
+		return NULL; /* the systemd driver finds its scope by name */
+	const struct cgroup_layout *l = cg->layout;
+	json_t *v1 = json_array();
+	for (size_t i = 0; v1 && i < l->n_v1; i++)
+		json_array_append_new(v1, json_pack("[s, s, s]",
+						    l->v1[i].controllers,
+						    l->v1[i].mount, l->v1[i].dir));
+	static const char *const modes[] = {
+		[CGROUP_MODE_UNIFIED] = "unified",
+		[CGROUP_MODE_LEGACY] = "legacy",
+		[CGROUP_MODE_HYBRID] = "hybrid",
+	};
+	return json_pack("{s:s, s:s, s:o, s:s?, s:s?, s:b}", "mode",
+			 modes[cg->mode], "path", cg->path, "v1", v1 ? v1 : json_array(),
+			 "v2Mount", l->v2_mount, "v2Dir", l->v2_dir,
+			 "defaultPath", l->default_path);
+}
+
+static char *jstr(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? strdup(s) : NULL;
+}
+
+int cgroup_from_layout(json_t *j, struct cgroup **out, struct cell_err *e)
+{
+	const char *mode = json_string_value(json_object_get(j, "mode"));
+	json_t *v1 = json_object_get(j, "v1");
+	if (!mode || !json_is_array(v1) ||
+	    !json_is_string(json_object_get(j, "path")))
+		return cell_err_msg(e, EINVAL, "cgroup: bad saved layout");
+	struct cgroup *cg = calloc(1, sizeof(*cg));
+	if (!cg)
+		return cell_err_sys(e, ENOMEM, "cgroup");
+	cg->v2_fd = -1;
+	cg->mode = !strcmp(mode, "unified")  ? CGROUP_MODE_UNIFIED
+		   : !strcmp(mode, "hybrid") ? CGROUP_MODE_HYBRID
+					     : CGROUP_MODE_LEGACY;
+	cg->ops = cg->mode == CGROUP_MODE_UNIFIED ? &cgroup_v2_ops
+		  : cg->mode == CGROUP_MODE_HYBRID ? &cgroup_v1_hybrid_ops
+						   : &cgroup_v1_ops;
+	cg->path = jstr(j, "path");
+	struct cgroup_layout *l = cg->layout = calloc(1, sizeof(*l));
+	if (!cg->path || !l)
+		goto oom;
+	l->v2_mount = jstr(j, "v2Mount");
+	l->v2_dir = jstr(j, "v2Dir");
+	l->default_path = json_is_true(json_object_get(j, "defaultPath"));
+	size_t n = json_array_size(v1);
+	l->v1 = n ? calloc(n, sizeof(*l->v1)) : NULL;
+	if (n && !l->v1)
+		goto oom;
+	for (size_t i = 0; i < n; i++) {
+		json_t *h = json_array_get(v1, i);
+		const char *c = json_string_value(json_array_get(h, 0));
+		const char *m = json_string_value(json_array_get(h, 1));
+		const char *d = json_string_value(json_array_get(h, 2));
+		if (!c || !m || !d) {
+			cgroup_free(cg);
+			return cell_err_msg(e, EINVAL, "cgroup: bad saved layout");
+		}
+		l->v1[i] = (struct cg_v1_hier){ strdup(c), strdup(m), strdup(d) };
+		l->n_v1 = i + 1;
+		if (!l->v1[i].controllers || !l->v1[i].mount || !l->v1[i].dir)
+			goto oom;
+	}
+	*out = cg;
+	return 0;
+oom:
+	cgroup_free(cg);
+	return cell_err_sys(e, ENOMEM, "cgroup");
+}
+
 void cgroup_free(struct cgroup *cg)
 {
 	if (!cg)

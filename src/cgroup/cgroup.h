@@ -93,6 +93,13 @@ int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out,
 	       struct cell_err *e);
 void cgroup_free(struct cgroup *cg);
 
+/* The cgroup's place in every hierarchy as JSON, for the state (NULL for
+ * the systemd driver); and the cgroup back from it, without reading the
+ * mount table again. */
+json_t *cgroup_layout_json(const struct cgroup *cg);
+int cgroup_from_layout(json_t *layout, struct cgroup **out,
+		       struct cell_err *e);
+
 /* The systemd driver (--systemd-cgroup): `cgroups_path` is
  * "slice:prefix:name" (NULL or "" = "system.slice:cell:<id>", rootless
  * "user.slice:..." in the caller's own systemd); the cgroup is the

@@ -152,6 +152,8 @@ static int launch_record(struct launch *L, const struct create_opts *o,
 	if ((r = proc_start_time(L->pid, &L->c->start_time, NULL)) < 0)
 		return cell_err_sys(e, -r, "read the init's start time");
 	L->c->pid = L->pid;
+	if (!L->no_cgroup && !L->c->cgroup_layout)
+		L->c->cgroup_layout = cgroup_layout_json(L->cg);
 	if ((r = container_save(L->c, e)) < 0)
 		return r;
 	if (o->pid_file && (r = write_pid_file(o->pid_file, L->pid, e)) < 0)
@@ -404,8 +406,11 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	L->c->cgroups_path = strdup(L->cg->path);
 	L->c->systemd_cgroup = o->systemd_cgroup;
 	/* A first, small record (no config yet: status "creating") lets
-	   delete --force find the cgroup if we die before the end. */
-	if ((r = container_save(L->c, e)) < 0)
+	   delete --force find the cgroup if we die before the end -- when
+	   it could not tell it from the id alone (the default /cell-<id>;
+	   a state dir without a record is "creating" too). */
+	if ((cfg->linux.cgroups_path || o->systemd_cgroup || ns_rootless()) &&
+	    (r = container_save(L->c, e)) < 0)
 		goto fail;
 	L->c->config_json = json_incref(cfg->json);
 	crash_point("state");

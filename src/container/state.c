@@ -179,6 +179,8 @@ int container_load(const char *root, const char *id, bool lock,
 	c->created = json_strdup(st, "created");
 	c->cgroups_path = json_strdup(st, "cgroupsPath");
 	c->no_cgroup = json_is_true(json_object_get(st, "noCgroup"));
+	json_t *lay = json_object_get(st, "cgroupLayout");
+	c->cgroup_layout = json_is_object(lay) ? json_incref(lay) : NULL;
 	c->systemd_cgroup =
 		json_is_true(json_object_get(st, "systemdCgroup"));
 	/* null until create has the config (a crash before that) */
@@ -213,6 +215,8 @@ int container_save(struct container *c, struct cell_err *e)
 			       c->config_json);
 	if (st && c->no_cgroup)
 		json_object_set_new(st, "noCgroup", json_true());
+	if (st && c->cgroup_layout)
+		json_object_set(st, "cgroupLayout", c->cgroup_layout);
 	if (st && c->systemd_cgroup &&
 	    json_object_set_new(st, "systemdCgroup", json_true()) < 0) {
 		json_decref(st);
@@ -269,6 +273,7 @@ void container_free(struct container *c)
 	free(c->created);
 	free(c->cgroups_path);
 	json_decref(c->config_json);
+	json_decref(c->cgroup_layout);
 	oci_config_free(c->config);
 	cgroup_free(c->cg);
 	free(c);
@@ -286,6 +291,8 @@ int container_cgroup(struct container *c, struct cgroup **out,
 		int r = c->systemd_cgroup
 				? cgroup_open_systemd(c->cgroups_path, c->id,
 						      &c->cg, e)
+				: c->cgroup_layout
+				? cgroup_from_layout(c->cgroup_layout, &c->cg, e)
 				: cgroup_new(c->cgroups_path, c->id, &c->cg, e);
 		if (r < 0)
 			return r;

@@ -44,6 +44,7 @@ struct container {
 	bool systemd_cgroup;
 	json_t *config_json; /* owned copy of config.json */
 	struct cgroup *cg; /* its cgroup, opened once (container_cgroup) */
+	json_t *cgroup_layout; /* where it is in each hierarchy (saved) */
 	struct oci_config *config; /* parsed from config_json, lazily */
 };
 
