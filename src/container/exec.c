@@ -66,18 +66,25 @@ struct exec_child {
 	int listener;
 };
 
-/* The namespaces of pid that differ from ours: setns refuses to "join"
- * the user namespace we are already in. */
-static int ns_flags_differing(pid_t pid)
+/* The namespaces of the container (its init is pid) that differ from
+ * ours, to join in one setns: setns refuses to "join" the user namespace
+ * we are already in.  Those the init made are new by definition; those it
+ * joined by path or shares with whoever created it may be ours or not,
+ * and are compared (a stat of two /proc/.../ns links each). */
+static int ns_flags_to_join(const struct oci_config *cfg, pid_t pid)
 {
 	int flags = 0;
 	for (int t = 0; t < OCI_NS_COUNT; t++) {
+		const struct oci_namespace *ns = &cfg->linux.namespaces[t];
 		if (t == OCI_NS_PID)
 			continue;
-		const char *n = oci_ns_proc_name(t);
-		ino_t theirs = ns_inode(pid, n), ours = ns_inode(0, n);
-		if (theirs && ours && theirs != ours)
-			flags |= oci_ns_clone_flag(t);
+		if (!ns->enabled || ns->path) {
+			const char *n = oci_ns_proc_name(t);
+			ino_t theirs = ns_inode(pid, n), ours = ns_inode(0, n);
+			if (!theirs || !ours || theirs == ours)
+				continue;
+		}
+		flags |= oci_ns_clone_flag(t);
 	}
 	return flags;
 }
@@ -280,7 +287,7 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 		.id = c->id,
 		.bundle = c->bundle,
 		.pidfd = pidfd,
-		.ns_flags = ns_flags_differing(c->pid),
+		.ns_flags = ns_flags_to_join(cfg, c->pid),
 		.sync = fds[1],
 		.console = console,
 		.preserve_fds = o->preserve_fds,
