@@ -67,6 +67,26 @@ cg_dir() {
 	return 1
 }
 
+# cg_child_has CTRL FILE: a cgroup below the root of CTRL's hierarchy has
+# FILE.  Some files are never on a root: v2 io.weight and memory.swap.max
+# (and the container's own directory appears only at create), so on v2 a
+# scratch child is made, looked into and removed.
+cg_child_has() {
+	local d p r=1
+	d="$(cg_dir "$1" "probe-$$")" || return 1
+	p="$(dirname "$d")"
+	if [ "$CG_MODE" = unified ] || [ "$p" = /sys/fs/cgroup/unified ]; then
+		# as cell does for its containers: the controller enabled below
+		grep -qw "$1" "$p/cgroup.subtree_control" ||
+			echo "+$1" >"$p/cgroup.subtree_control" || return 1
+		mkdir "$d" || return 1
+		[ -e "$d/$2" ] && r=0
+		rmdir "$d"
+		return $r
+	fi
+	[ -e "$p/$2" ]
+}
+
 # cg_is_v2 CTRL: CTRL's files have v2 names (pure v2, or a controller that
 # only the hybrid v2 node carries, such as hugetlb on this host).
 cg_is_v2() {
@@ -304,8 +324,8 @@ memsw_expect() {
 @test "memory: limit or swap alone on update keeps the other (memory+swap as v1 memsw)" {
 	local d
 	d="$(cg_dir memory)" || skip "no memory controller"
-	[ -e "$(dirname "$d")/memory.memsw.limit_in_bytes" ] ||
-		[ -e "$(dirname "$d")/memory.swap.max" ] || skip "no swap accounting"
+	cg_child_has memory memory.memsw.limit_in_bytes ||
+		cg_child_has memory memory.swap.max || skip "no swap accounting"
 	res '{"memory": {"limit": 67108864, "swap": 134217728}}'
 	create_container
 	memsw_expect 67108864 134217728
@@ -402,10 +422,9 @@ u64max() {
 	d="$(cg_dir io)" || skip "no blkio/io controller"
 	# The weight file depends on the I/O scheduler: v1 blkio.weight (CFQ)
 	# or blkio.bfq.weight; v2 io.bfq.weight (1..1000 as is) or io.weight
-	# (1..10000, converted).  The container's dir appears at create, so
-	# look at its parent.
+	# (1..10000, converted; iocost's, there even where no disk uses iocost).
 	for f in blkio.weight blkio.bfq.weight io.bfq.weight io.weight; do
-		[ -e "$(dirname "$d")/$f" ] && break
+		cg_child_has io "$f" && break
 		f=""
 	done
 	[ -n "$f" ] || skip "no blkio/io weight file (no weight-based I/O scheduler or iocost)"
