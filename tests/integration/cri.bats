@@ -439,3 +439,46 @@ execer" ]
 	ok="$(run_ctr ok '["sleep","1000"]')"
 	wait_ctr_state "$ok" CONTAINER_RUNNING
 }
+
+# containerd without the CRI plugin: `ctr run --runc-binary`, what people
+# and scripts on a containerd host do (cgroupfs driver, ctr's own cgroup).
+@test "containerd (ctr run --runc-binary): output, exit status, the memory limit in the cgroup, nothing left" {
+	local id="ctr-$BATS_TEST_NUMBER-$$" img="localhost/cell-busybox:1" root="$CRI_DIR/ctr-root"
+	local c=(ctr -a "$CRI_SOCK" -n k8s.io)
+	run "${c[@]}" run --rm --runc-binary "$RUNTIME" --runc-root "$root" "$img" "$id" \
+		/bin/sh -c 'echo hello from ctr; exit 7'
+	[ "$status" -eq 7 ] || fail "ctr run: status $status: $output"
+	[[ "$output" == *"hello from ctr"* ]] || fail "ctr run: $output"
+
+	# detached, with a memory limit in its own cgroup, seen from the host
+	"${c[@]}" run -d --runc-binary "$RUNTIME" --runc-root "$root" \
+		--memory-limit 67108864 --cgroup "/ctr-$id" "$img" "$id" /bin/sleep 300 ||
+		fail "ctr run -d failed"
+	local pid d
+	pid="$("${c[@]}" task ls | awk -v i="$id" '$1 == i { print $2 }')"
+	[ -n "$pid" ] && kill -0 "$pid" || fail "no task for $id"
+	if cri_is_v2; then
+		d="/sys/fs/cgroup/ctr-$id"
+		[ "$(cat "$d/memory.max")" = 67108864 ] || fail "$d/memory.max: $(cat "$d/memory.max")"
+	else
+		d="$(proc_cgroup "$pid" memory)"
+		[ "$d" = "/sys/fs/cgroup/memory/ctr-$id" ] || fail "cgroup of $pid: $d"
+		[ "$(cat "$d/memory.limit_in_bytes")" = 67108864 ] ||
+			fail "$d/memory.limit_in_bytes: $(cat "$d/memory.limit_in_bytes")"
+	fi
+	grep -qx "$pid" "$d/cgroup.procs" || fail "$pid is not in $d"
+	[ -f "$root/k8s.io/$id/state.json" ] || fail "cell's state is not under --runc-root: $(ls -R "$root")"
+
+	"${c[@]}" task kill -s SIGKILL "$id"
+	local i
+	for i in $(seq 50); do
+		"${c[@]}" task ls | grep -q "^$id " || break
+		"${c[@]}" task ls | awk -v i="$id" '$1 == i { print $3 }' | grep -q STOPPED && break
+		sleep 0.1
+	done
+	"${c[@]}" task delete "$id" >/dev/null 2>&1 || true
+	"${c[@]}" container delete "$id" || fail "ctr container delete"
+	! kill -0 "$pid" 2>/dev/null || fail "pid $pid survived"
+	[ ! -e "$d" ] || fail "cgroup $d left behind"
+	[ ! -e "$root/k8s.io/$id" ] || fail "state $root/k8s.io/$id left behind"
+}
