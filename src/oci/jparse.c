@@ -9,17 +9,40 @@
 
 #include "util/cleanup.h"
 
+/* Paths are built for every member read, on the start path of every
+ * create: plain copies, not snprintf (~10x the instructions).  Truncated
+ * at JP_PATH_MAX - 1, as snprintf would. */
+static size_t path_put(char *buf, size_t at, const char *s, size_t n)
+{
+	if (at + n > JP_PATH_MAX - 1)
+		n = JP_PATH_MAX - 1 - at;
+	memcpy(buf + at, s, n);
+	return at + n;
+}
+
 void jp_key(char buf[JP_PATH_MAX], const char *parent, const char *key)
 {
-	if (!parent || !*parent)
-		snprintf(buf, JP_PATH_MAX, "%s", key);
-	else
-		snprintf(buf, JP_PATH_MAX, "%s.%s", parent, key);
+	size_t at = 0;
+	if (parent && *parent) {
+		at = path_put(buf, at, parent, strlen(parent));
+		at = path_put(buf, at, ".", 1);
+	}
+	at = path_put(buf, at, key, strlen(key));
+	buf[at] = '\0';
 }
 
 void jp_idx(char buf[JP_PATH_MAX], const char *parent, size_t i)
 {
-	snprintf(buf, JP_PATH_MAX, "%s[%zu]", parent ? parent : "", i);
+	char digits[24];
+	size_t n = sizeof(digits);
+	do
+		digits[--n] = (char)('0' + i % 10);
+	while ((i /= 10) && n > 1);
+	digits[--n] = '[';
+	size_t at = parent ? path_put(buf, 0, parent, strlen(parent)) : 0;
+	at = path_put(buf, at, digits + n, sizeof(digits) - n);
+	at = path_put(buf, at, "]", 1);
+	buf[at] = '\0';
 }
 
 void jp_sanitize(struct cell_err *e)
