@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "container/container.h"
+#include "container/state.h"
 #include "oci/json.h"
 #include "util/cleanup.h"
 #include "util/file.h"
@@ -142,7 +143,7 @@ int cmd_exec(const struct cli_globals *g, int argc, char **argv)
 	} else {
 		if (optind >= argc)
 			return cli_usage_error("exec", "%s: no command given", o.id);
-		if (container_process_json(g->root, o.id, &proc, &e) < 0)
+		if (container_process_json(g->root, o.id, &proc, &o.loaded, &e) < 0)
 			return cli_fail("exec", o.id, &e);
 		json_t *args = json_array();
 		for (int k = optind; k < argc; k++)
@@ -158,6 +159,7 @@ int cmd_exec(const struct cli_globals *g, int argc, char **argv)
 		json_object_set_new(proc, "cwd", json_string(cwd));
 	if (user && set_user(proc, user) < 0) {
 		json_decref(proc);
+		container_free(o.loaded);
 		return cli_usage_error("exec", "%s: --user: \"%s\" is not UID[:GID]", o.id, user);
 	}
 	if (n_gids) {

@@ -71,20 +71,26 @@ int container_state_of(const char *root, const char *id, json_t **out,
  * fields (id, pid, status, bundle, rootfs, created, owner). */
 int container_list(const char *root, json_t **out, struct cell_err *e);
 
+struct container;
+
 struct exec_opts {
 	const char *root;
 	const char *id;
 	json_t *process; /* an OCI process object (--process, or built by the
 			    CLI from container_process_json and its flags) */
+	struct container *loaded; /* the state container_process_json read,
+				     or NULL; container_exec takes it */
 	const char *console_socket;
 	const char *pid_file;
 	int preserve_fds;
 	bool detach;
 };
 
-/* A copy of the container's own process object, for the CLI to edit. */
+/* A copy of the container's own process object, for the CLI to edit;
+ * *loaded (may be NULL) gets the state it was read from, for
+ * exec_opts.loaded, so that exec reads and parses it once. */
 int container_process_json(const char *root, const char *id, json_t **out,
-			   struct cell_err *e);
+			   struct container **loaded, struct cell_err *e);
 
 /* Join a running container and run a process in it: its namespaces (by
  * pidfd), its cgroup, the same confinement.  *exit_code as for run. */

@@ -30,7 +30,7 @@
 #include "util/syscalls.h"
 
 int container_process_json(const char *root, const char *id, json_t **out,
-			   struct cell_err *e)
+			   struct container **loaded, struct cell_err *e)
 {
 	struct container *c = NULL;
 	int r = container_load(root, id, false, &c, e);
@@ -43,7 +43,10 @@ int container_process_json(const char *root, const char *id, json_t **out,
 		return cell_err_msg(e, EINVAL, "container %s has no process", id);
 	}
 	*out = json_deep_copy(p);
-	container_free(c);
+	if (loaded)
+		*loaded = c;
+	else
+		container_free(c);
 	return 0;
 }
 
@@ -222,7 +225,10 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 
 	TRACE_SCOPE("exec");
 	memset(&proc, 0, sizeof(proc));
-	if ((r = TRACED("load state", container_load(o->root, o->id, false, &c, e))) < 0)
+	if (o->loaded)
+		c = o->loaded; /* ours now */
+	else if ((r = TRACED("load state",
+			     container_load(o->root, o->id, false, &c, e))) < 0)
 		return r;
 	int sp = TRACE_BEGIN("status");
 	enum container_status s = container_status(c);

@@ -36,31 +36,41 @@ void fd_close_all_except(unsigned int from, const int *keep, size_t n)
 	sys_close_range(lo, ~0U, 0);
 }
 
-int proc_status_mask(const char *field, uint64_t *out)
+int proc_status_masks(const char *const *fields, uint64_t *out, size_t n)
 {
 	char buf[4096];
 	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	ssize_t len = read(fd, buf, sizeof(buf) - 1);
 	int err = errno;
 	close(fd);
-	if (n <= 0)
-		return n < 0 ? -err : -ENODATA;
-	buf[n] = '\0';
-	size_t fl = strlen(field);
-	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		if (strncmp(l, field, fl) == 0 && l[fl] == ':') {
+	if (len <= 0)
+		return len < 0 ? -err : -ENODATA;
+	buf[len] = '\0';
+	size_t found = 0;
+	for (char *l = buf; l && *l && found < n;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		for (size_t i = 0; i < n; i++) {
+			size_t fl = strlen(fields[i]);
+			if (strncmp(l, fields[i], fl) != 0 || l[fl] != ':')
+				continue;
 			char *end;
 			errno = 0;
 			unsigned long long v = strtoull(l + fl + 1, &end, 16);
 			if (errno || end == l + fl + 1)
 				return -EINVAL;
-			*out = v;
-			return 0;
+			out[i] = v;
+			found++;
+			break;
 		}
 	}
-	return -ENOENT;
+	return found == n ? 0 : -ENOENT;
+}
+
+int proc_status_mask(const char *field, uint64_t *out)
+{
+	return proc_status_masks(&field, out, 1);
 }
 
 void signals_reset(void)
@@ -70,10 +80,10 @@ void signals_reset(void)
 	/* Handlers do not survive execve; ignored signals stay ignored.  The
 	   kernel lists both (SigIgn, SigCgt): reset those only, not a
 	   sigaction for each of the 64. */
-	uint64_t ign = 0, cgt = 0, todo = ~UINT64_C(0);
-	if (proc_status_mask("SigIgn", &ign) == 0 &&
-	    proc_status_mask("SigCgt", &cgt) == 0)
-		todo = ign | cgt;
+	static const char *const fields[] = { "SigIgn", "SigCgt" };
+	uint64_t m[2], todo = ~UINT64_C(0);
+	if (proc_status_masks(fields, m, 2) == 0)
+		todo = m[0] | m[1];
 	/* rt_sigaction itself: glibc's signal() refuses the two real-time
 	   signals it keeps for threads (32, 33), and a caller may have left
 	   them ignored. */

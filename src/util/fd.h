@@ -25,5 +25,7 @@ void signals_reset(void);
  * where the alternative is a system call per bit.  -errno when there is
  * no such file or field. */
 int proc_status_mask(const char *field, uint64_t *out);
+/* Several of them from the same read: out[i] for fields[i]. */
+int proc_status_masks(const char *const *fields, uint64_t *out, size_t n);
 
 #endif
