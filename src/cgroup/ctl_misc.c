@@ -83,28 +83,27 @@ static void device_number(char *buf, size_t len, int64_t n)
 
 static int devices_v1(const struct cg_apply_ctx *c, struct cell_err *e)
 {
+	/* devices.deny and devices.allow, each opened once for every rule */
+	_cleanup_close_ int deny = -1, allow = -1;
 	/* Start from nothing, then the rules in order: later rules override
 	   earlier ones the way the OCI spec reads. */
-	if (cg_write(c->dir, "devices.deny", "a", e) < 0)
+	if (cg_write_keep(&deny, c->dir, "devices.deny", "a", e) < 0)
 		return cell_err_wrap(e, F "devices");
 	for (size_t i = 0; i < c->r->n_devices; i++) {
 		const struct oci_device_rule *d = &c->r->devices[i];
-		char maj[24], min[24];
+		char rule[80], maj[24], min[24];
 		device_number(maj, sizeof(maj), d->major);
 		device_number(min, sizeof(min), d->minor);
 		const char *access = d->access[0] ? d->access : "rwm";
-		int ret;
 		if (d->type == 'a' && d->major < 0 && d->minor < 0)
-			ret = cg_write(c->dir,
-				       d->allow ? "devices.allow"
-						: "devices.deny",
-				       "a", e);
+			snprintf(rule, sizeof(rule), "a");
 		else
-			ret = cg_writef(c->dir,
-					d->allow ? "devices.allow"
-						 : "devices.deny",
-					e, "%c %s:%s %s", d->type, maj, min,
-					access);
+			snprintf(rule, sizeof(rule), "%c %s:%s %s", d->type,
+				 maj, min, access);
+		int ret = d->allow ? cg_write_keep(&allow, c->dir,
+						   "devices.allow", rule, e)
+				   : cg_write_keep(&deny, c->dir,
+						   "devices.deny", rule, e);
 		if (ret < 0)
 			return cell_err_wrap(e, F "devices[%zu]", i);
 	}

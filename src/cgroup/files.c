@@ -44,6 +44,26 @@ int cg_write(const char *dir, const char *file, const char *value,
 	return file_write_at(AT_FDCWD, p, value, e);
 }
 
+int cg_write_keep(int *fd, const char *dir, const char *file,
+		  const char *value, struct cell_err *e)
+{
+	_cleanup_free_ char *p = cg_path(dir, file);
+	if (!p)
+		return cell_err_sys(e, ENOMEM, "%s", file);
+	TRACE_SCOPEF("cgroup write", "%s", file);
+	EXPLAIN(cg_file_purpose(file), "write %s \"%.*s\"", p,
+		(int)strcspn(value, "\n"), value);
+	if (*fd < 0 && (*fd = open(p, O_WRONLY | O_CLOEXEC)) < 0)
+		return cell_err_sys(e, errno, "open %s", p);
+	size_t len = strlen(value);
+	ssize_t w = write(*fd, value, len);
+	if (w < 0)
+		return cell_err_sys(e, errno, "write %s to %s", value, p);
+	if ((size_t)w != len)
+		return cell_err_msg(e, EIO, "write %s to %s: short write", value, p);
+	return 0;
+}
+
 int cg_writef(const char *dir, const char *file, struct cell_err *e,
 	      const char *fmt, ...)
 {

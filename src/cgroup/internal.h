@@ -55,6 +55,11 @@ int cg_write(const char *dir, const char *file, const char *value,
 	     struct cell_err *e);
 int cg_writef(const char *dir, const char *file, struct cell_err *e,
 	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same through *fd, opened on first use (*fd < 0) and kept for the
+ * next writes to that file (the caller closes it): for files written many
+ * times in a row, such as v1 devices.allow, one rule a write. */
+int cg_write_keep(int *fd, const char *dir, const char *file,
+		  const char *value, struct cell_err *e);
 int cg_read(const char *dir, const char *file, char **out,
 	    struct cell_err *e);
 /* A single number; "max" reads as UINT64_MAX. */

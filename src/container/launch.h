@@ -36,10 +36,11 @@ int container_wait(pid_t pid, int pidfd, int master, struct cell_err *e);
 /* linux.resources (or an update's) on the cgroup, with the device rules
  * every container keeps (the spec's default devices, ptys, mknod, and
  * linux.devices) after the given ones: an update with devices must not
- * take /dev/null away. */
+ * take /dev/null away.  rootless: ns_rootless(), as the caller knows it
+ * (no device rules are set then). */
 int container_apply_resources(struct cgroup *cg, const struct oci_config *cfg,
 			      const struct oci_resources *res, bool update,
-			      struct cell_err *e);
+			      bool rootless, struct cell_err *e);
 
 /* Remove a stopped container: poststop hooks, cgroup, state dir.  cg: the
  * container's cgroup when the caller has it open (run), else NULL. */

@@ -360,14 +360,14 @@ static const struct oci_device_rule default_rules[] = {
 
 int container_apply_resources(struct cgroup *cg, const struct oci_config *cfg,
 			      const struct oci_resources *res, bool update,
-			      struct cell_err *e)
+			      bool rootless, struct cell_err *e)
 {
 	struct oci_resources r = *res;
 	/* An update that says nothing of devices leaves them alone.
 	   Rootless, device rules are not ours to set (an eBPF program needs
 	   privilege) nor needed: the user namespace cannot mknod, and the
 	   host's nodes keep the host's permissions. */
-	if ((update && r.n_devices == 0) || ns_rootless()) {
+	if ((update && r.n_devices == 0) || rootless) {
 		r.n_devices = 0;
 		return cgroup_apply(cg, &r, update, e);
 	}
@@ -457,7 +457,7 @@ int container_update(const char *root, const char *id, json_t *resources,
 		return r;
 	const struct oci_config *cfg;
 	if ((r = container_config(c, &cfg, e)) == 0)
-		r = container_apply_resources(cg, cfg, &res, true, e);
+		r = container_apply_resources(cg, cfg, &res, true, ns_rootless(), e);
 	oci_resources_free(&res);
 	if (r < 0)
 		return r;

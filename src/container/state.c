@@ -191,19 +191,35 @@ int container_load(const char *root, const char *id, bool lock,
 	return 0;
 }
 
+/* The proleptic Gregorian date of a day count since 1970-01-01 (days >= 0:
+ * the stamp is now), by eras of 400 years (146097 days). */
+static void civil_from_days(int64_t days, int *year, int *month, int *day)
+{
+	days += 719468; /* from 0000-03-01 */
+	int64_t era = days / 146097;
+	int64_t doe = days - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	*day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*year = (int)(yoe + era * 400 + (*month <= 2));
+}
+
 int container_save(struct container *c, struct cell_err *e)
 {
 	if (!c->created) {
 		char buf[64];
 		struct timespec ts;
-		struct tm tm;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
-		/* By hand: strftime would load the time zone (/etc/localtime)
-		   for a UTC stamp. */
+		/* By hand: glibc's gmtime_r and strftime both load the time
+		   zone (/etc/localtime) on first use, for a UTC stamp. */
+		int64_t days = ts.tv_sec / 86400, secs = ts.tv_sec % 86400;
+		int y, m, d;
+		civil_from_days(days, &y, &m, &d);
 		snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+			 y, m, d, (int)(secs / 3600), (int)(secs / 60 % 60),
+			 (int)(secs % 60), ts.tv_nsec);
 		c->created = strdup(buf);
 	}
 	json_t *st = json_pack("{s:s, s:s, s:i, s:I, s:s?, s:s?, s:s?, s:s?, s:O?}",
