@@ -230,8 +230,12 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	else if ((r = TRACED("load state",
 			     container_load(o->root, o->id, false, &c, e))) < 0)
 		return r;
+	/* The pidfd first: holding it, the init's liveness is settled, and
+	   the status needs no second look at /proc/<pid>/stat. */
 	int sp = TRACE_BEGIN("status");
-	enum container_status s = container_status(c);
+	pidfd = container_pidfd(c);
+	enum container_status s = pidfd >= 0 ? container_status_alive(c)
+					      : container_status(c);
 	TRACE_END(sp);
 	if (s != STATUS_RUNNING && s != STATUS_CREATED) {
 		r = cell_err_msg(e, EINVAL, "cannot exec in a container that is %s",
@@ -251,10 +255,6 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	if (proc.terminal && o->detach && !o->console_socket) {
 		r = cell_err_msg(e, EINVAL,
 				 "a detached exec with a terminal needs --console-socket");
-		goto out;
-	}
-	if ((pidfd = container_pidfd(c)) < 0) {
-		r = cell_err_msg(e, ESRCH, "container %s is not running", o->id);
 		goto out;
 	}
 	/* Rootless without a delegated cgroup: the process stays in the

@@ -393,6 +393,13 @@ enum container_status container_status(struct container *c)
 	if (proc_start_time(c->pid, &st, &state) < 0 || st != c->start_time ||
 	    state == 'Z' || state == 'X')
 		return STATUS_STOPPED;
+	return container_status_alive(c);
+}
+
+enum container_status container_status_alive(struct container *c)
+{
+	if (!c->config_json)
+		return STATUS_CREATING;
 	if (faccessat(c->dirfd, START_SOCKET, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return STATUS_CREATED;
 

@@ -79,6 +79,9 @@ int container_cgroup(struct container *c, struct cgroup **out,
 		     struct cell_err *e);
 
 enum container_status container_status(struct container *c);
+/* The same for an init known to be alive (its pidfd held, from
+ * container_pidfd): created, running or paused. */
+enum container_status container_status_alive(struct container *c);
 const char *container_status_name(enum container_status s);
 
 /* The OCI state object (ociVersion, id, status, pid, bundle, annotations). */

@@ -62,28 +62,31 @@ int sec_drop_bounding(const struct oci_caps *caps, struct cell_err *e)
 	uint64_t keep = drop_unknown(caps->bounding, "bounding");
 	uint64_t dropped = 0;
 	int last = cap_last();
-	/* The set we have, in one read of /proc/self/status where there is
-	   one (else a PR_CAPBSET_READ per capability below). */
-	uint64_t have = 0;
-	bool known = proc_status_mask("CapBnd", &have) == 0;
+	/* What we have is read only to tell --explain what went: dropping a
+	   capability already gone succeeds where we hold CAP_SETPCAP, and
+	   PR_CAPBSET_READ tells the rest apart. */
+	uint64_t have = ~UINT64_C(0);
+	if (trace_enabled() && proc_status_mask("CapBnd", &have) < 0)
+		have = ~UINT64_C(0);
 
 	for (int cap = 0; cap <= last; cap++) {
 		if (keep & (UINT64_C(1) << cap))
 			continue;
-		/* Already gone (an outer runtime dropped it): dropping again
-		 * would need CAP_SETPCAP for nothing. */
-		if (known ? !(have & (UINT64_C(1) << cap))
-			  : prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) == 0)
-			continue;
 		if (prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0) < 0) {
+			int err = errno;
+			/* Already gone (an outer runtime dropped it): no
+			   CAP_SETPCAP needed for that. */
+			if (err == EPERM &&
+			    prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) == 0)
+				continue;
 			char buf[16];
 			return cell_err_sys(
-				e, errno,
+				e, err,
 				"process.capabilities.bounding: cannot drop %s%s",
 				cap_name(cap, buf, sizeof(buf)),
-				errno == EPERM ? " (CAP_SETPCAP is needed)" : "");
+				err == EPERM ? " (CAP_SETPCAP is needed)" : "");
 		}
-		dropped |= UINT64_C(1) << cap;
+		dropped |= have & (UINT64_C(1) << cap);
 	}
 	EXPLAIN("out of the bounding set: no exec, not even of a setuid binary, can give these back",
 		"prctl(PR_CAPBSET_DROP) x%d: %s", __builtin_popcountll(dropped),
