@@ -48,12 +48,24 @@ static void usage(FILE *f)
 	fprintf(f, "\nRun 'cell COMMAND --help' for a command's flags.\n");
 }
 
+/* Set by cli_main when the state root is /run/cell for lack of a better
+ * one: a caller who is not root, without XDG_RUNTIME_DIR.  A refusal
+ * there then says what to do. */
+static const char *default_root_refused;
+
 int cli_fail(const char *verb, const char *id, const struct cell_err *e)
 {
+	const char *hint = "";
+	if (default_root_refused &&
+	    (e->errnum == EACCES || e->errnum == EPERM || e->errnum == EROFS) &&
+	    strstr(e->msg, default_root_refused) &&
+	    !strstr(e->msg, "XDG_RUNTIME_DIR"))
+		hint = " (not root and XDG_RUNTIME_DIR is not set: set it, or "
+		       "give --root)";
 	if (id)
-		log_error("%s %s: %s", verb, id, e->msg);
+		log_error("%s %s: %s%s", verb, id, e->msg, hint);
 	else
-		log_error("%s: %s", verb, e->msg);
+		log_error("%s: %s%s", verb, e->msg, hint);
 	return 1;
 }
 
@@ -200,8 +212,12 @@ int cli_main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (!g.root)
+	if (!g.root) {
 		g.root = default_root(xdg_root, sizeof(xdg_root));
+		const char *xdg = getenv("XDG_RUNTIME_DIR");
+		if ((!xdg || !*xdg) && ns_rootless())
+			default_root_refused = g.root;
+	}
 	if (strcmp(g.log_format, "text") && strcmp(g.log_format, "json")) {
 		fprintf(stderr, "cell: --log-format: \"%s\" is not text or json\n",
 			g.log_format);

@@ -48,6 +48,25 @@ as_user() {
 	[ -z "$(ls -A "$XDG/cell" | grep -v '^\.')" ]
 }
 
+@test "rootless: without XDG_RUNTIME_DIR and --root, one line says what to set, and nothing is made" {
+	(cd "$BUNDLE" && as_user "$RUNTIME" spec --rootless)
+	update_config '.process.terminal = false'
+	chown "$RUID:$RUID" "$BUNDLE/config.json"
+	local before
+	before="$(ls /run/cell 2>/dev/null | sort)"
+	for cmd in "run -b $BUNDLE $CID" "create -b $BUNDLE $CID" "list" "kill $CID"; do
+		run setpriv --reuid "$RUID" --regid "$RUID" --clear-groups \
+			env -u XDG_RUNTIME_DIR HOME="$TEST_DIR" "$RUNTIME" $cmd
+		[ "$status" -ne 0 ] || fail "$cmd: succeeded: $output"
+		[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ] || fail "$cmd: $output"
+		case "$cmd" in
+		kill*) [[ "$output" == *"does not exist"* ]] || fail "$cmd: $output" ;;
+		*) [[ "$output" == *XDG_RUNTIME_DIR* && "$output" == *root* ]] || fail "$cmd: $output" ;;
+		esac
+	done
+	[ "$(ls /run/cell 2>/dev/null | sort)" = "$before" ]
+}
+
 @test "rootless: the init runs as the caller's uid on the host" {
 	(cd "$BUNDLE" && as_user "$RUNTIME" spec --rootless)
 	update_config '.process.terminal = false | .process.args = ["sleep", "100"]'
