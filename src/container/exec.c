@@ -216,6 +216,7 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	struct sec_seccomp *sc = NULL;
 	struct oci_process proc;
 	const struct oci_config *cfg;
+	struct oci_config *own_cfg = NULL; /* linux and annotations only */
 	_cleanup_close_ int pidfd = -1, console = -1, sync = -1, child_pidfd = -1;
 	_cleanup_close_ int master = -1, self_pidns = -1, trampoline = -1;
 	_cleanup_close_ int listener = -1;
@@ -242,8 +243,16 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 				 container_status_name(s));
 		goto out;
 	}
-	if ((r = TRACED("config", container_config(c, &cfg, e))) < 0)
+	if (!c->config_json) {
+		r = cell_err_msg(e, ENOENT, "container %s has no saved config",
+				 c->id);
 		goto out;
+	}
+	if ((r = TRACED("config", oci_config_from_json_for_exec(
+					  c->config_json, "config.json",
+					  &own_cfg, e))) < 0)
+		goto out;
+	cfg = own_cfg;
 	if ((r = oci_process_parse(o->process, "process.json", "process", &proc,
 				   e)) < 0)
 		goto out;
@@ -430,6 +439,7 @@ out:
 	if (have_proc)
 		oci_process_free(&proc);
 	sec_seccomp_free(sc);
+	oci_config_free(own_cfg);
 	container_free(c);
 	return r;
 }

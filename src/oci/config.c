@@ -255,8 +255,26 @@ int oci_config_parse(const char *text, size_t len, const char *origin,
 	return r;
 }
 
-int oci_config_from_json(json_t *root, const char *origin,
-			 struct oci_config **out, struct cell_err *e)
+/* What joining a running container reads of its saved config: the linux
+ * object (namespaces, seccomp) and the annotations.  Mounts and process
+ * are most of the parsing, and exec has its own process. */
+static int parse_for_exec(const struct jp *p, json_t *root,
+			  struct oci_config *c)
+{
+	json_t *o = NULL;
+	int r;
+	if (!json_is_object(root))
+		return jp_fail(p, "", "expected a JSON object at the top level");
+	if ((r = parse_annotations(p, root, c)) < 0 ||
+	    (r = jp_object(p, root, "", "linux", false, &o)) < 0)
+		return r;
+	if (o && (r = oci_parse_linux(p, o, "linux", &c->linux)) < 0)
+		return r;
+	return 0;
+}
+
+static int config_from_json(json_t *root, const char *origin, bool for_exec,
+			    struct oci_config **out, struct cell_err *e)
 {
 	struct jp p = { .origin = origin ? origin : "config.json", .e = e };
 	int r;
@@ -267,7 +285,7 @@ int oci_config_from_json(json_t *root, const char *origin,
 		return cell_err_msg(e, ENOMEM, "%s: out of memory", p.origin);
 	}
 	c->json = root;
-	r = parse_document(&p, root, c);
+	r = for_exec ? parse_for_exec(&p, root, c) : parse_document(&p, root, c);
 	if (r < 0) {
 		oci_config_free(c);
 		return r;
@@ -275,6 +293,18 @@ int oci_config_from_json(json_t *root, const char *origin,
 	oci_config_conventions(c);
 	*out = c;
 	return 0;
+}
+
+int oci_config_from_json(json_t *root, const char *origin,
+			 struct oci_config **out, struct cell_err *e)
+{
+	return config_from_json(root, origin, false, out, e);
+}
+
+int oci_config_from_json_for_exec(json_t *root, const char *origin,
+				  struct oci_config **out, struct cell_err *e)
+{
+	return config_from_json(root, origin, true, out, e);
 }
 
 int oci_config_load(const char *bundle, struct oci_config **out,

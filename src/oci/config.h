@@ -388,6 +388,10 @@ int oci_config_parse(const char *text, size_t len, const char *origin,
  * no text in between.  Takes its own reference to root. */
 int oci_config_from_json(json_t *root, const char *origin,
 			 struct oci_config **out, struct cell_err *e);
+/* Only what exec reads of a running container's config: linux and
+ * annotations (no root, mounts, process, hooks). */
+int oci_config_from_json_for_exec(json_t *root, const char *origin,
+				  struct oci_config **out, struct cell_err *e);
 
 /* Read and parse <bundle>/config.json. */
 int oci_config_load(const char *bundle, struct oci_config **out,
