@@ -32,18 +32,6 @@ bool cg_file_exists(const char *dir, const char *file)
 	return p && access(p, F_OK) == 0;
 }
 
-int cg_write(const char *dir, const char *file, const char *value,
-	     struct cell_err *e)
-{
-	_cleanup_free_ char *p = cg_path(dir, file);
-	if (!p)
-		return cell_err_sys(e, ENOMEM, "%s", file);
-	TRACE_SCOPEF("cgroup write", "%s", file);
-	EXPLAIN(cg_file_purpose(file), "write %s \"%.*s\"", p,
-		(int)strcspn(value, "\n"), value);
-	return file_write_at(AT_FDCWD, p, value, e);
-}
-
 int cg_write_keep(int *fd, const char *dir, const char *file,
 		  const char *value, struct cell_err *e)
 {
@@ -62,6 +50,13 @@ int cg_write_keep(int *fd, const char *dir, const char *file,
 	if ((size_t)w != len)
 		return cell_err_msg(e, EIO, "write %s to %s: short write", value, p);
 	return 0;
+}
+
+int cg_write(const char *dir, const char *file, const char *value,
+	     struct cell_err *e)
+{
+	_cleanup_close_ int fd = -1;
+	return cg_write_keep(&fd, dir, file, value, e);
 }
 
 int cg_writef(const char *dir, const char *file, struct cell_err *e,
