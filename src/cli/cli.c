@@ -48,18 +48,19 @@ static void usage(FILE *f)
 	fprintf(f, "\nRun 'cell COMMAND --help' for a command's flags.\n");
 }
 
-/* Set by cli_main when the state root is /run/cell for lack of a better
- * one: a caller who is not root, without XDG_RUNTIME_DIR.  A refusal
- * there then says what to do. */
-static const char *default_root_refused;
+/* Set by cli_main when the state root is /run/cell because neither
+ * --root nor XDG_RUNTIME_DIR gave one.  A caller who is not root and is
+ * refused there is then told what to set (asked only on that failure:
+ * whether we are rootless costs a read of uid_map). */
+static const char *default_root;
 
 int cli_fail(const char *verb, const char *id, const struct cell_err *e)
 {
 	const char *hint = "";
-	if (default_root_refused &&
+	if (default_root &&
 	    (e->errnum == EACCES || e->errnum == EPERM || e->errnum == EROFS) &&
-	    strstr(e->msg, default_root_refused) &&
-	    !strstr(e->msg, "XDG_RUNTIME_DIR"))
+	    strstr(e->msg, default_root) && !strstr(e->msg, "XDG_RUNTIME_DIR") &&
+	    ns_rootless())
 		hint = " (not root and XDG_RUNTIME_DIR is not set: set it, or "
 		       "give --root)";
 	if (id)
@@ -150,7 +151,7 @@ int cli_parse_size(const char *s, long long *out)
  * user namespace unless $USER is "root" -- rootless Podman calls the
  * runtime as root in its user namespace with the user's XDG_RUNTIME_DIR
  * and USER, while `sudo` keeps real root on /run/cell. */
-static const char *default_root(char *buf, size_t len)
+static const char *default_state_root(char *buf, size_t len)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	if (!xdg || !*xdg)
@@ -213,10 +214,10 @@ int cli_main(int argc, char **argv)
 		}
 	}
 	if (!g.root) {
-		g.root = default_root(xdg_root, sizeof(xdg_root));
+		g.root = default_state_root(xdg_root, sizeof(xdg_root));
 		const char *xdg = getenv("XDG_RUNTIME_DIR");
-		if ((!xdg || !*xdg) && ns_rootless())
-			default_root_refused = g.root;
+		if (!xdg || !*xdg)
+			default_root = g.root;
 	}
 	if (strcmp(g.log_format, "text") && strcmp(g.log_format, "json")) {
 		fprintf(stderr, "cell: --log-format: \"%s\" is not text or json\n",

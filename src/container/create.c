@@ -191,7 +191,7 @@ static int launch_sync(struct launch *L, const struct create_opts *o,
 		return r;
 	if (made_by_enter &&
 	    (r = container_apply_resources(L->cg, cfg, &cfg->linux.resources,
-					   false, ns_rootless(), e)) < 0)
+					   false, L->rootless, e)) < 0)
 		return r;
 	log_debug("create: maps and cgroup done");
 	if (ctx->wait_go &&
@@ -392,7 +392,7 @@ int container_launch(const struct create_opts *o, bool run_mode,
 
 	/* Asked once: each asking reads /proc/self/uid_map. */
 	bool in_userns = ns_in_user_namespace();
-	bool rootless = geteuid() != 0 || in_userns;
+	L->rootless = geteuid() != 0 || in_userns;
 	if ((r = container_new(o->root, o->id, &L->c, e)) < 0)
 		goto fail;
 	L->c->bundle = strdup(L->bundle);
@@ -412,7 +412,7 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	   delete --force find the cgroup if we die before the end -- when
 	   it could not tell it from the id alone (the default /cell-<id>;
 	   a state dir without a record is "creating" too). */
-	if ((cfg->linux.cgroups_path || o->systemd_cgroup || rootless) &&
+	if ((cfg->linux.cgroups_path || o->systemd_cgroup || L->rootless) &&
 	    (r = container_save(L->c, e)) < 0)
 		goto fail;
 	L->c->config_json = json_incref(cfg->json);
@@ -421,7 +421,7 @@ int container_launch(const struct create_opts *o, bool run_mode,
 		/* Rootless (not root, or root in a user namespace: rootless
 		   Podman) without a delegated cgroup: run, unlimited, and
 		   say so -- runc's rootless cgroup manager does the same. */
-		if (!rootless ||
+		if (!L->rootless ||
 		    (e->errnum != EACCES && e->errnum != EPERM && e->errnum != EROFS))
 			goto fail;
 		/* People are told; an engine gets runc's silence (Podman
@@ -442,7 +442,7 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	if (!L->no_cgroup && !L->cg->ops->made_by_enter &&
 	    (r = TRACED("cgroup limits",
 			container_apply_resources(L->cg, cfg, &cfg->linux.resources,
-						  false, rootless, e))) < 0)
+						  false, L->rootless, e))) < 0)
 		goto fail;
 
 	if (!run_mode) {

@@ -307,14 +307,7 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 				 container_status_name(s));
 		goto out;
 	}
-	if (!c->config_json) {
-		r = cell_err_msg(e, ENOENT, "container %s has no saved config",
-				 c->id);
-		goto out;
-	}
-	if ((r = TRACED("config", oci_config_from_json_for_exec(
-					  c->config_json, "config.json",
-					  &own_cfg, e))) < 0)
+	if ((r = TRACED("config", container_config_for_exec(c, &own_cfg, e))) < 0)
 		goto out;
 	cfg = own_cfg;
 	if ((r = oci_process_parse(o->process, "process.json", "process", &proc,

@@ -18,6 +18,7 @@ struct launch {
 	int pidfd;
 	int sync;   /* parent's end */
 	int master; /* pty master when run holds the terminal, else -1 */
+	bool rootless;  /* ns_rootless(), asked once (it reads uid_map) */
 	bool no_cgroup; /* rootless, nothing delegated: no limits */
 	bool recorded;   /* pid and start time saved in the state */
 	bool start_sent; /* run: START went ahead of READY */

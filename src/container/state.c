@@ -317,14 +317,18 @@ int container_cgroup(struct container *c, struct cgroup **out,
 	return 0;
 }
 
+static int no_saved_config(const struct container *c, struct cell_err *e)
+{
+	return cell_err_msg(e, ENOENT, "container %s has no saved config",
+			    c->id);
+}
+
 int container_config(struct container *c, const struct oci_config **out,
 		     struct cell_err *e)
 {
 	if (!c->config) {
 		if (!c->config_json)
-			return cell_err_msg(e, ENOENT,
-					    "container %s has no saved config",
-					    c->id);
+			return no_saved_config(c, e);
 		int r = oci_config_from_json(c->config_json, "config.json",
 					     &c->config, e);
 		if (r < 0)
@@ -332,6 +336,15 @@ int container_config(struct container *c, const struct oci_config **out,
 	}
 	*out = c->config;
 	return 0;
+}
+
+int container_config_for_exec(const struct container *c,
+			      struct oci_config **out, struct cell_err *e)
+{
+	if (!c->config_json)
+		return no_saved_config(c, e);
+	return oci_config_from_json_for_exec(c->config_json, "config.json", out,
+					     e);
 }
 
 int proc_start_time(pid_t pid, uint64_t *start, char *state)

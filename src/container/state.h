@@ -70,6 +70,10 @@ void container_free(struct container *c);
 /* Parse config_json once. */
 int container_config(struct container *c, const struct oci_config **out,
 		     struct cell_err *e);
+/* Only its linux object and annotations (what exec joins by), into a
+ * config of the caller's (oci_config_free). */
+int container_config_for_exec(const struct container *c,
+			      struct oci_config **out, struct cell_err *e);
 
 /* The container's cgroup, opened on first use and owned by c (a command
  * asks for its status and then works on it: one lookup of the

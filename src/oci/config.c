@@ -158,7 +158,24 @@ static int parse_annotations(const struct jp *p, json_t *root,
 	return 0;
 }
 
-static int parse_document(const struct jp *p, json_t *root,
+/* The annotations and the linux object: what exec joins a running
+ * container by, and the last of a whole document. */
+static int parse_linux_part(const struct jp *p, json_t *root,
+			    struct oci_config *c)
+{
+	json_t *o = NULL;
+	int r;
+	if ((r = parse_annotations(p, root, c)) < 0 ||
+	    (r = jp_object(p, root, "", "linux", false, &o)) < 0)
+		return r;
+	if (o && (r = oci_parse_linux(p, o, "linux", &c->linux)) < 0)
+		return r;
+	return 0;
+}
+
+/* for_exec: the linux part only (mounts and process are most of the
+ * parsing, and exec brings its own process). */
+static int parse_document(const struct jp *p, json_t *root, bool for_exec,
 			  struct oci_config *c)
 {
 	json_t *o = NULL;
@@ -166,6 +183,8 @@ static int parse_document(const struct jp *p, json_t *root,
 
 	if (!json_is_object(root))
 		return jp_fail(p, "", "expected a JSON object at the top level");
+	if (for_exec)
+		return parse_linux_part(p, root, c);
 	if ((r = parse_version(p, root, c)) < 0 ||
 	    (r = parse_root(p, root, c)) < 0 ||
 	    (r = oci_parse_mounts(p, root, c)) < 0)
@@ -180,15 +199,9 @@ static int parse_document(const struct jp *p, json_t *root,
 	if ((r = jp_string(p, root, "", "hostname", false, &c->hostname)) < 0 ||
 	    (r = jp_string(p, root, "", "domainname", false,
 			   &c->domainname)) < 0 ||
-	    (r = parse_hooks(p, root, c)) < 0 ||
-	    (r = parse_annotations(p, root, c)) < 0)
+	    (r = parse_hooks(p, root, c)) < 0)
 		return r;
-	o = NULL;
-	if ((r = jp_object(p, root, "", "linux", false, &o)) < 0)
-		return r;
-	if (o && (r = oci_parse_linux(p, o, "linux", &c->linux)) < 0)
-		return r;
-	return 0;
+	return parse_linux_part(p, root, c);
 }
 
 int oci_json_parse(const char *text, size_t len, const char *origin,
@@ -255,24 +268,6 @@ int oci_config_parse(const char *text, size_t len, const char *origin,
 	return r;
 }
 
-/* What joining a running container reads of its saved config: the linux
- * object (namespaces, seccomp) and the annotations.  Mounts and process
- * are most of the parsing, and exec has its own process. */
-static int parse_for_exec(const struct jp *p, json_t *root,
-			  struct oci_config *c)
-{
-	json_t *o = NULL;
-	int r;
-	if (!json_is_object(root))
-		return jp_fail(p, "", "expected a JSON object at the top level");
-	if ((r = parse_annotations(p, root, c)) < 0 ||
-	    (r = jp_object(p, root, "", "linux", false, &o)) < 0)
-		return r;
-	if (o && (r = oci_parse_linux(p, o, "linux", &c->linux)) < 0)
-		return r;
-	return 0;
-}
-
 static int config_from_json(json_t *root, const char *origin, bool for_exec,
 			    struct oci_config **out, struct cell_err *e)
 {
@@ -285,7 +280,7 @@ static int config_from_json(json_t *root, const char *origin, bool for_exec,
 		return cell_err_msg(e, ENOMEM, "%s: out of memory", p.origin);
 	}
 	c->json = root;
-	r = for_exec ? parse_for_exec(&p, root, c) : parse_document(&p, root, c);
+	r = parse_document(&p, root, for_exec, c);
 	if (r < 0) {
 		oci_config_free(c);
 		return r;

@@ -70,15 +70,18 @@ cg_dir() {
 # cg_child_has CTRL FILE: a cgroup below the root of CTRL's hierarchy has
 # FILE.  Some files are never on a root: v2 io.weight and memory.swap.max
 # (and the container's own directory appears only at create), so on v2 a
-# scratch child is made, looked into and removed.
+# scratch child is made, looked into and removed.  On pure v2 (the VM) the
+# controller is enabled below the root first, as cell does for its
+# containers; a hybrid host's v2 root is left as it is.
 cg_child_has() {
 	local d p r=1
 	d="$(cg_dir "$1" "probe-$$")" || return 1
 	p="$(dirname "$d")"
 	if [ "$CG_MODE" = unified ] || [ "$p" = /sys/fs/cgroup/unified ]; then
-		# as cell does for its containers: the controller enabled below
-		grep -qw "$1" "$p/cgroup.subtree_control" ||
+		if ! grep -qw "$1" "$p/cgroup.subtree_control"; then
+			[ "$CG_MODE" = unified ] || return 1
 			echo "+$1" >"$p/cgroup.subtree_control" || return 1
+		fi
 		mkdir "$d" || return 1
 		[ -e "$d/$2" ] && r=0
 		rmdir "$d"
