@@ -416,6 +416,7 @@ int container_launch(const struct create_opts *o, bool run_mode,
 	    (r = container_save(L->c, e)) < 0)
 		goto fail;
 	L->c->config_json = json_incref(cfg->json);
+	L->c->config_text = cfg->text;
 	crash_point("state");
 	if ((r = TRACED("cgroup create", cgroup_create(L->cg, e))) < 0) {
 		/* Rootless (not root, or root in a user namespace: rootless

@@ -471,6 +471,7 @@ int container_update(const char *root, const char *id, json_t *resources,
 		}
 		json_object_update_recursive(cur, resources);
 	}
+	c->config_text = NULL; /* the text no longer says what the tree does */
 	return container_save(c, e);
 }
 

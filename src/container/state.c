@@ -222,13 +222,20 @@ int container_save(struct container *c, struct cell_err *e)
 			 (int)(secs % 60), ts.tv_nsec);
 		c->created = strdup(buf);
 	}
-	json_t *st = json_pack("{s:s, s:s, s:i, s:I, s:s?, s:s?, s:s?, s:s?, s:O?}",
+	json_t *st = json_pack("{s:s, s:s, s:i, s:I, s:s?, s:s?, s:s?, s:s?}",
 			       "ociVersion", CELL_OCI_VERSION, "id", c->id,
 			       "pid", (int)c->pid, "startTime",
 			       (json_int_t)c->start_time, "bundle", c->bundle,
 			       "rootfs", c->rootfs, "created", c->created,
-			       "cgroupsPath", c->cgroups_path, "config",
-			       c->config_json);
+			       "cgroupsPath", c->cgroups_path);
+	/* null until create has the config (status "creating") */
+	if (st && !c->config_text &&
+	    json_object_set_new(st, "config", c->config_json
+						      ? json_incref(c->config_json)
+						      : json_null()) < 0) {
+		json_decref(st);
+		st = NULL;
+	}
 	if (st && c->no_cgroup)
 		json_object_set_new(st, "noCgroup", json_true());
 	if (st && c->cgroup_layout)
@@ -241,14 +248,27 @@ int container_save(struct container *c, struct cell_err *e)
 	if (!st)
 		return cell_err_msg(e, ENOMEM, "save state");
 	/* The config may hold integers past INT64_MAX (RLIM_INFINITY). */
-	char *text = oci_json_dumps(st, JSON_COMPACT);
+	_cleanup_free_ char *text = oci_json_dumps(st, JSON_COMPACT);
 	json_decref(st);
 	if (!text)
 		return cell_err_msg(e, ENOMEM, "save state");
-	int r = file_replace_at(c->dirfd, STATE_FILE, text, strlen(text), 0600,
-				e);
-	free(text);
-	return r;
+	if (!c->config_text)
+		return file_replace_at(c->dirfd, STATE_FILE, text, strlen(text),
+				       0600, e);
+	/* The config as read, parsed and validated already: spliced in as
+	   the last member rather than dumped again from the tree (most of
+	   a create's JSON work was that dump). */
+	static const char key[] = ",\"config\":";
+	size_t n = strlen(text), m = strlen(c->config_text);
+	_cleanup_free_ char *all = malloc(n + sizeof(key) + m + 1);
+	if (!all || n < 2 || text[n - 1] != '}')
+		return cell_err_msg(e, ENOMEM, "save state");
+	memcpy(all, text, n - 1);
+	memcpy(all + n - 1, key, sizeof(key) - 1);
+	memcpy(all + n - 1 + sizeof(key) - 1, c->config_text, m);
+	all[n - 2 + sizeof(key) + m] = '}';
+	return file_replace_at(c->dirfd, STATE_FILE, all,
+			       n - 1 + sizeof(key) + m, 0600, e);
 }
 
 int container_remove_dir(struct container *c, struct cell_err *e)

@@ -43,6 +43,9 @@ struct container {
 	   later command follows the state, not its own flags (as runc). */
 	bool systemd_cgroup;
 	json_t *config_json; /* owned copy of config.json */
+	const char *config_text; /* the same as read, when create has it
+				    (borrowed from its oci_config): saved
+				    verbatim; NULL = dump config_json */
 	struct cgroup *cg; /* its cgroup, opened once (container_cgroup) */
 	json_t *cgroup_layout; /* where it is in each hierarchy (saved) */
 	struct oci_config *config; /* parsed from config_json, lazily */

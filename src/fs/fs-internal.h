@@ -8,7 +8,8 @@
 #include "fs/fs.h"
 #include "util/syscalls.h"
 
-/* One line of /proc/<pid>/mountinfo; strings are unescaped (\040 -> ' '). */
+/* One line of /proc/<pid>/mountinfo; strings are unescaped (\040 -> ' ')
+ * and point into the text the table was parsed from. */
 struct mountinfo_entry {
 	int id;
 	int parent;
@@ -26,11 +27,15 @@ struct mountinfo_entry {
 struct mountinfo {
 	struct mountinfo_entry *v;
 	size_t n;
+	char *text; /* owned: the entries' strings live in it */
 };
 
 /* Parse `path` (e.g. "/proc/self/mountinfo"). */
 int mountinfo_read(const char *path, struct mountinfo *out,
 		   struct cell_err *e);
+/* Parse a malloc'd text (split in place); the table owns it after, also
+ * on failure. */
+int mountinfo_parse(char *text, struct mountinfo *out, struct cell_err *e);
 void mountinfo_free(struct mountinfo *mi);
 
 /* The entry whose mount point is the longest prefix of the absolute,

@@ -5,7 +5,6 @@
 #include "fs/fs-internal.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,27 +27,52 @@ static void unescape_octal(char *s)
 	*w = '\0';
 }
 
-static void entry_free(struct mountinfo_entry *m)
-{
-	free(m->root);
-	free(m->mountpoint);
-	free(m->options);
-	free(m->optional);
-	free(m->fstype);
-	free(m->source);
-	free(m->superopts);
-}
-
 void mountinfo_free(struct mountinfo *mi)
 {
-	for (size_t i = 0; i < mi->n; i++)
-		entry_free(&mi->v[i]);
 	free(mi->v);
+	free(mi->text);
 	mi->v = NULL;
+	mi->text = NULL;
 	mi->n = 0;
 }
 
-/* Split `line` (modified in place) into one entry. */
+/* The next space-separated field of *s, NUL-terminated in place. */
+static char *next_field(char **s)
+{
+	char *f = *s;
+	if (!f || !*f)
+		return NULL;
+	char *sp = strchr(f, ' ');
+	if (sp) {
+		*sp = '\0';
+		*s = sp + 1;
+	} else {
+		*s = f + strlen(f);
+	}
+	return f;
+}
+
+static bool parse_uint(const char *s, char end, unsigned int *out,
+		       const char **rest)
+{
+	unsigned long v = 0;
+	const char *p = s;
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v > 0x7fffffff)
+			return false;
+	}
+	if (*p != end)
+		return false;
+	*out = (unsigned int)v;
+	if (rest)
+		*rest = p + 1;
+	return true;
+}
+
+/* Split `line` (modified in place; the entry points into it). */
 static int parse_line(char *line, struct mountinfo_entry *m)
 {
 	char *sep = strstr(line, " - ");
@@ -56,71 +80,73 @@ static int parse_line(char *line, struct mountinfo_entry *m)
 		return -EINVAL;
 	*sep = '\0';
 	char *tail = sep + 3;
-
-	char root[4096], mp[4096], opts[1024];
-	int id, parent, consumed = 0;
-	unsigned int maj, min;
-	/* %4095s: root and mount point are escaped, so hold no spaces. */
-	if (sscanf(line, "%d %d %u:%u %4095s %4095s %1023s %n", &id, &parent,
-		   &maj, &min, root, mp, opts, &consumed) < 7)
-		return -EINVAL;
-	char fstype[256], source[4096], superopts[4096];
-	if (sscanf(tail, "%255s %4095s %4095s", fstype, source, superopts) < 3)
+	char *s = line;
+	char *id = next_field(&s), *parent = next_field(&s);
+	char *dev = next_field(&s), *root = next_field(&s);
+	char *mp = next_field(&s), *opts = next_field(&s);
+	char *fstype = next_field(&tail), *source = next_field(&tail);
+	char *superopts = next_field(&tail);
+	unsigned int uid, upar;
+	const char *minor;
+	if (!opts || !superopts || !parse_uint(id, '\0', &uid, NULL) ||
+	    !parse_uint(parent, '\0', &upar, NULL) ||
+	    !parse_uint(dev, ':', &m->major, &minor) ||
+	    !parse_uint(minor, '\0', &m->minor, NULL))
 		return -EINVAL;
 	unescape_octal(root);
 	unescape_octal(mp);
 	unescape_octal(source);
+	m->id = (int)uid;
+	m->parent = (int)upar;
+	m->root = root;
+	m->mountpoint = mp;
+	m->options = opts;
+	m->optional = s; /* what is left before " - ": "shared:1", or "" */
+	m->fstype = fstype;
+	m->source = source;
+	m->superopts = superopts;
+	return 0;
+}
 
-	*m = (struct mountinfo_entry){
-		.id = id,
-		.parent = parent,
-		.major = maj,
-		.minor = min,
-		.root = strdup(root),
-		.mountpoint = strdup(mp),
-		.options = strdup(opts),
-		.optional = strdup(line + consumed),
-		.fstype = strdup(fstype),
-		.source = strdup(source),
-		.superopts = strdup(superopts),
-	};
-	if (!m->root || !m->mountpoint || !m->options || !m->optional ||
-	    !m->fstype || !m->source || !m->superopts) {
-		entry_free(m);
-		return -ENOMEM;
+int mountinfo_parse(char *text, struct mountinfo *out, struct cell_err *e)
+{
+	struct mountinfo mi = { .text = text };
+	size_t cap = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (mi.n == cap) {
+			cap = cap ? 2 * cap : 32;
+			struct mountinfo_entry *nv =
+				realloc(mi.v, cap * sizeof(*mi.v));
+			if (!nv) {
+				mountinfo_free(&mi);
+				return cell_err_sys(e, ENOMEM, "parse mountinfo");
+			}
+			mi.v = nv;
+		}
+		int r = parse_line(line, &mi.v[mi.n]);
+		if (r < 0) {
+			mountinfo_free(&mi);
+			return cell_err_sys(e, -r, "parse mountinfo");
+		}
+		mi.n++;
 	}
+	*out = mi;
 	return 0;
 }
 
 int mountinfo_read(const char *path, struct mountinfo *out,
 		   struct cell_err *e)
 {
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
-	int r = file_read_at(AT_FDCWD, path, 0, &text, &len, e);
+	char *text = NULL;
+	int r = file_read_at(AT_FDCWD, path, 0, &text, NULL, e);
 	if (r < 0)
 		return r;
-
-	struct mountinfo mi = { 0 };
-	char *save = NULL;
-	for (char *line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		struct mountinfo_entry *nv =
-			realloc(mi.v, (mi.n + 1) * sizeof(*mi.v));
-		if (!nv) {
-			mountinfo_free(&mi);
-			return cell_err_sys(e, ENOMEM, "parse %s", path);
-		}
-		mi.v = nv;
-		r = parse_line(line, &mi.v[mi.n]);
-		if (r < 0) {
-			mountinfo_free(&mi);
-			return cell_err_sys(e, -r, "parse %s", path);
-		}
-		mi.n++;
-	}
-	*out = mi;
-	return 0;
+	r = mountinfo_parse(text, out, e);
+	if (r < 0)
+		cell_err_wrap(e, "%s", path);
+	return r;
 }
 
 const struct mountinfo_entry *mountinfo_find_containing(

@@ -265,6 +265,12 @@ int oci_config_parse(const char *text, size_t len, const char *origin,
 		return r;
 	r = oci_config_from_json(root, origin, out, e);
 	json_decref(root);
+	if (r == 0 && !((*out)->text = strndup(text, len))) {
+		oci_config_free(*out);
+		*out = NULL;
+		return cell_err_msg(e, ENOMEM, "%s: out of memory",
+				    origin ? origin : "config.json");
+	}
 	return r;
 }
 
@@ -340,5 +346,6 @@ void oci_config_free(struct oci_config *c)
 	json_decref(c->annotations);
 	oci_linux_free(&c->linux);
 	json_decref(c->json);
+	free(c->text);
 	free(c);
 }

@@ -376,6 +376,8 @@ struct oci_config {
 	json_t *annotations; /* object, owned; NULL when absent */
 	struct oci_linux linux;
 	json_t *json; /* the whole document as parsed, owned */
+	char *text;   /* and as read (NUL-terminated), owned: the state
+			 saves it as is instead of dumping `json` again */
 };
 
 /* Parse config.json text.  `origin` names the document in errors
