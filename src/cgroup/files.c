@@ -20,9 +20,13 @@
 
 char *cg_path(const char *dir, const char *file)
 {
-	char *p = NULL;
-	if (asprintf(&p, "%s/%s", dir, file) < 0)
+	size_t d = strlen(dir), f = strlen(file);
+	char *p = malloc(d + f + 2);
+	if (!p)
 		return NULL;
+	memcpy(p, dir, d);
+	p[d] = '/';
+	memcpy(p + d + 1, file, f + 1);
 	return p;
 }
 
@@ -35,21 +39,26 @@ bool cg_file_exists(const char *dir, const char *file)
 int cg_write_keep(int *fd, const char *dir, const char *file,
 		  const char *value, struct cell_err *e)
 {
-	_cleanup_free_ char *p = cg_path(dir, file);
-	if (!p)
-		return cell_err_sys(e, ENOMEM, "%s", file);
+	/* The path only to open the file (a kept fd needs none), or to
+	   explain and report. */
+	_cleanup_free_ char *p = NULL;
 	TRACE_SCOPEF("cgroup write", "%s", file);
+	if ((*fd < 0 || trace_enabled()) && !(p = cg_path(dir, file)))
+		return cell_err_sys(e, ENOMEM, "%s", file);
 	EXPLAIN(cg_file_purpose(file), "write %s \"%.*s\"", p,
 		(int)strcspn(value, "\n"), value);
 	if (*fd < 0 && (*fd = open(p, O_WRONLY | O_CLOEXEC)) < 0)
 		return cell_err_sys(e, errno, "open %s", p);
 	size_t len = strlen(value);
 	ssize_t w = write(*fd, value, len);
+	if (w >= 0 && (size_t)w == len)
+		return 0;
+	int err = w < 0 ? errno : EIO;
+	if (!p && !(p = cg_path(dir, file)))
+		return cell_err_sys(e, ENOMEM, "%s", file);
 	if (w < 0)
-		return cell_err_sys(e, errno, "write %s to %s", value, p);
-	if ((size_t)w != len)
-		return cell_err_msg(e, EIO, "write %s to %s: short write", value, p);
-	return 0;
+		return cell_err_sys(e, err, "write %s to %s", value, p);
+	return cell_err_msg(e, EIO, "write %s to %s: short write", value, p);
 }
 
 int cg_write(const char *dir, const char *file, const char *value,

@@ -127,10 +127,30 @@ static size_t big_uint_token(const char *t, size_t len, size_t i,
 	return v > INT64_MAX ? n : 0;
 }
 
+/* Is there a run of 19 digits anywhere (strings included)?  Without one
+ * no integer is past INT64_MAX, and the texts engines send have none:
+ * one tight pass instead of the tokenizing one. */
+static bool has_19_digits(const char *t, size_t len)
+{
+	unsigned run = 0;
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)(t[i] - '0') < 10) {
+			if (++run == 19)
+				return true;
+		} else {
+			run = 0;
+		}
+	}
+	return false;
+}
+
 char *jp_rewrite_big_uints(const char *t, size_t len, size_t *newlen)
 {
 	static const char mark[] = "\"\\u0000";
 	size_t count = 0;
+
+	if (!has_19_digits(t, len))
+		return NULL;
 
 	for (int pass = 0; pass < 2; pass++) {
 		char *out = NULL, *o = NULL;
