@@ -9,10 +9,12 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -162,6 +164,31 @@ static int launch_record(struct launch *L, const struct create_opts *o,
 	return 0;
 }
 
+/* Until the init says READY (a console master may come first). */
+static int launch_wait_ready(struct launch *L, struct cell_err *e)
+{
+	struct sync_msg m;
+	int r;
+	for (;;) {
+		int fd = -1;
+		if ((r = sync_recv(L->sync, &m, &fd, e)) < 0)
+			return r;
+		if (m.type == SYNC_CONSOLE && fd >= 0) {
+			L->master = fd;
+			continue;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (m.type == SYNC_ERROR)
+			return cell_err_msg(e, m.value > 0 ? m.value : EIO,
+					    "%s", m.text);
+		if (m.type == SYNC_READY)
+			return 0;
+		return cell_err_msg(e, EPROTO, "sync: unexpected message %u",
+				    m.type);
+	}
+}
+
 /* The parent's half of the sync protocol, from clone to "ready".  Only
  * the round trips that carry something happen: GO when we write id maps
  * or move the init, HOOKS when hooks or the network need its namespaces.
@@ -177,6 +204,13 @@ static int launch_sync(struct launch *L, const struct create_opts *o,
 
 	crash_point("clone");
 	log_debug("create: init cloned");
+	if (L->start_sent) {
+		/* It shared our memory (init_spawn_shared), START ahead of
+		   it: it has exec'd or died by now, and said READY or why. */
+		if ((r = launch_wait_ready(L, e)) < 0)
+			return r;
+		return launch_record(L, o, e);
+	}
 	if (ctx->new_userns &&
 	    (r = TRACED("id maps", ns_write_idmaps(L->pid, &cfg->linux, e))) < 0)
 		return r;
@@ -234,24 +268,75 @@ static int launch_sync(struct launch *L, const struct create_opts *o,
 		return r;
 
 ready:
-	for (;;) {
-		int fd = -1;
-		if ((r = sync_recv(L->sync, &m, &fd, e)) < 0)
-			return r;
-		if (m.type == SYNC_CONSOLE && fd >= 0) {
-			L->master = fd;
-			continue;
-		}
-		if (fd >= 0)
-			close(fd);
-		if (m.type == SYNC_ERROR)
-			return cell_err_msg(e, m.value > 0 ? m.value : EIO,
-					    "%s", m.text);
-		if (m.type == SYNC_READY)
-			return 0;
-		return cell_err_msg(e, EPROTO, "sync: unexpected message %u",
-				    m.type);
-	}
+	return launch_wait_ready(L, e);
+}
+
+/* A `run` whose init needs nothing of ours between clone and exec may
+ * share our memory until it execs (CLONE_VM|CLONE_VFORK, as posix_spawn
+ * does): no copy of our page tables, no copy-on-write fault on either
+ * side, and its exec frees nothing of ours.  We sleep meanwhile, so START
+ * goes ahead of the clone and the state is recorded once it has exec'd:
+ * for those ~0.1 ms the user's process runs while `state` says
+ * "creating" -- should we die then, `delete --force` still finds it by
+ * its cgroup, as after any crash of create.  Not when the init waits for
+ * us (id maps, a systemd scope, prestart/createRuntime hooks, the
+ * network), nor with hooks that run in it, a seccomp agent, the tiny init
+ * (pid 1 never execs), a trace, CLONE_INTO_CGROUP (clone() has no cgroup
+ * argument), rootless, or in sanitizer builds. */
+static bool init_can_share_memory(const struct launch *L,
+				  const struct init_ctx *ctx, bool run_mode,
+				  int cgfd)
+{
+#ifdef CELL_SANITIZED
+	(void)L;
+	(void)ctx;
+	(void)run_mode;
+	(void)cgfd;
+	return false;
+#else
+	const struct oci_config *cfg = L->cfg;
+	return run_mode && cgfd < 0 && !ctx->wait_go && !ctx->sync_hooks &&
+	       !ctx->new_userns && !ctx->in_userns && !L->rootless &&
+	       ctx->listener < 0 && !cfg->hooks[OCI_HOOK_CREATE_CONTAINER].n &&
+	       !cfg->hooks[OCI_HOOK_START_CONTAINER].n &&
+	       !container_wants_tiny_init(cfg) && !trace_enabled();
+#endif
+}
+
+struct shared_start {
+	const struct init_ctx *ctx;
+	int parent_sync;
+};
+
+static int init_child_shared(void *arg)
+{
+	const struct shared_start *s = arg;
+	/* A copy of its own: the init changes its context (the fds it
+	   closes), and this memory is the runtime's. */
+	struct init_ctx ctx = *s->ctx;
+	close(s->parent_sync);
+	container_init(&ctx);
+}
+
+/* clone() on a stack of its own (a guard page below it) for an init that
+ * shares our memory; returns once it has exec'd or died. */
+static pid_t init_spawn_shared(const struct init_ctx *ctx, int parent_sync,
+			       int ns_flags, int *pidfd)
+{
+	const size_t guard = 4096, size = 512 * 1024;
+	char *map = mmap(NULL, guard + size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (map == MAP_FAILED)
+		return -1;
+	mprotect(map, guard, PROT_NONE);
+	struct shared_start s = { .ctx = ctx, .parent_sync = parent_sync };
+	pid_t pid = clone(init_child_shared, map + guard + size,
+			  CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD | ns_flags,
+			  &s, pidfd);
+	int err = errno;
+	munmap(map, guard + size);
+	errno = err;
+	return pid;
 }
 
 static int launch_clone(struct launch *L, const struct create_opts *o,
@@ -303,7 +388,20 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 	EXPLAIN(trace_ns_why(args.flags), "clone3(%s%s%s)",
 		trace_clone_str(args.flags), cgfd >= 0 ? ", cgroup=" : "",
 		cgfd >= 0 ? trace_fd_path(cgfd) : "");
-	pid_t pid = sys_clone3_or_clone(&args);
+	bool shared = init_can_share_memory(L, ctx, run_mode, cgfd);
+	if (shared) {
+		if ((r = sync_send(L->sync, SYNC_START, 0, NULL, -1, e)) < 0) {
+			close(fds[1]);
+			cgroup_close_fds(ctx->cgroup_fds, ctx->n_cgroup_fds);
+			struct cell_err e3;
+			ns_leave_pid_for_children(saved_pidns, &e3);
+			return r;
+		}
+		L->start_sent = true;
+	}
+	pid_t pid = shared ? init_spawn_shared(ctx, L->sync, create & CLONE_NEWPID,
+					       &L->pidfd)
+			   : sys_clone3_or_clone(&args);
 	if (pid < 0 && cgfd >= 0) {
 		/* Older kernels or a cgroup the kernel refuses to start in:
 		   clone normally and move the process after. */

@@ -213,14 +213,6 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
 	_exit(127);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CELL_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CELL_SANITIZED 1
-#endif
-#endif
-
 /* The child may share our memory until it execs (CLONE_VM | CLONE_VFORK,
  * as posix_spawn does): no page tables to copy, no copy-on-write faults on
  * either side, and its exec drops a reference to our memory instead of

@@ -241,7 +241,7 @@ static int wait_for_start(struct init_ctx *ctx, struct cell_err *e)
 	}
 }
 
-static bool wants_tiny_init(const struct oci_config *cfg)
+bool container_wants_tiny_init(const struct oci_config *cfg)
 {
 	const char *v = json_string_value(
 		json_object_get(cfg->annotations, CELL_INIT_ANNOTATION));
@@ -310,7 +310,7 @@ void container_init(struct init_ctx *ctx)
 					   ctx->id,
 					   ctx->bundle, hostpid, &e);
 	log_debug("init: exec");
-	if (r == 0 && wants_tiny_init(cfg)) {
+	if (r == 0 && container_wants_tiny_init(cfg)) {
 		sys_close_range(3 + (unsigned)ctx->preserve_fds, ~0U,
 				CLOSE_RANGE_CLOEXEC);
 		if (report >= 0)

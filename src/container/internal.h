@@ -8,6 +8,17 @@
 #include "oci/config.h"
 #include "sec/sec.h"
 
+/* Sanitizer builds: a child never shares the runtime's memory (ASan's
+ * shadow state is per process), see init_can_share_memory and
+ * exec_can_share_memory. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CELL_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CELL_SANITIZED 1
+#endif
+#endif
+
 struct init_ctx {
 	const struct oci_config *cfg;
 	const char *rootfs;
@@ -41,6 +52,9 @@ struct init_ctx {
 /* The container's init, a fork of the runtime (never a re-exec of it).
  * Returns only by exiting. */
 __attribute__((noreturn)) void container_init(struct init_ctx *ctx);
+
+/* The cell.init annotation: pid 1 stays the runtime's tiny init. */
+bool container_wants_tiny_init(const struct oci_config *cfg);
 
 /* State JSON for hooks and seccomp listeners: {ociVersion, id, status, pid,
  * bundle, annotations}; malloc'd. */
