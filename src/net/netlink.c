@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
@@ -18,6 +19,87 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+
+/* libmnl, dlopen'ed by the first nl_open: most runs never talk netlink
+ * (the loopback goes up by ioctl), and a library linked in costs every
+ * start of the runtime -- run, exec, state -- its loading (~30 us here).
+ * The calls below keep libmnl's names, through this table. */
+static struct {
+	void *handle;
+	struct mnl_socket *(*socket_open2)(int, int);
+	struct mnl_socket *(*socket_fdopen)(int);
+	int (*socket_bind)(struct mnl_socket *, unsigned int, pid_t);
+	int (*socket_close)(struct mnl_socket *);
+	unsigned int (*socket_get_portid)(const struct mnl_socket *);
+	ssize_t (*socket_sendto)(const struct mnl_socket *, const void *, size_t);
+	ssize_t (*socket_recvfrom)(const struct mnl_socket *, void *, size_t);
+	int (*cb_run)(const void *, size_t, unsigned int, unsigned int, mnl_cb_t,
+		      void *);
+	struct nlmsghdr *(*nlmsg_put_header)(void *);
+	void *(*nlmsg_put_extra_header)(struct nlmsghdr *, size_t);
+	void *(*nlmsg_get_payload)(const struct nlmsghdr *);
+	void (*attr_put)(struct nlmsghdr *, uint16_t, size_t, const void *);
+	void (*attr_put_u32)(struct nlmsghdr *, uint16_t, uint32_t);
+	void (*attr_put_strz)(struct nlmsghdr *, uint16_t, const char *);
+	struct nlattr *(*attr_nest_start)(struct nlmsghdr *, uint16_t);
+	void (*attr_nest_end)(struct nlmsghdr *, struct nlattr *);
+} mnl;
+
+static int mnl_load(struct cell_err *e)
+{
+	if (mnl.handle)
+		return 0;
+	void *h = dlopen("libmnl.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return cell_err_msg(e, ENOENT, "netlink: cannot load libmnl: %s",
+				    dlerror());
+#define SYM(field)                                                           \
+	do {                                                                 \
+		*(void **)&mnl.field = dlsym(h, "mnl_" #field);              \
+		if (!mnl.field) {                                            \
+			dlclose(h);                                          \
+			return cell_err_msg(e, ENOENT,                       \
+					    "netlink: libmnl has no mnl_%s", \
+					    #field);                         \
+		}                                                            \
+	} while (0)
+	SYM(socket_open2);
+	SYM(socket_fdopen);
+	SYM(socket_bind);
+	SYM(socket_close);
+	SYM(socket_get_portid);
+	SYM(socket_sendto);
+	SYM(socket_recvfrom);
+	SYM(cb_run);
+	SYM(nlmsg_put_header);
+	SYM(nlmsg_put_extra_header);
+	SYM(nlmsg_get_payload);
+	SYM(attr_put);
+	SYM(attr_put_u32);
+	SYM(attr_put_strz);
+	SYM(attr_nest_start);
+	SYM(attr_nest_end);
+#undef SYM
+	mnl.handle = h;
+	return 0;
+}
+
+#define mnl_socket_open2 mnl.socket_open2
+#define mnl_socket_fdopen mnl.socket_fdopen
+#define mnl_socket_bind mnl.socket_bind
+#define mnl_socket_close mnl.socket_close
+#define mnl_socket_get_portid mnl.socket_get_portid
+#define mnl_socket_sendto mnl.socket_sendto
+#define mnl_socket_recvfrom mnl.socket_recvfrom
+#define mnl_cb_run mnl.cb_run
+#define mnl_nlmsg_put_header mnl.nlmsg_put_header
+#define mnl_nlmsg_put_extra_header mnl.nlmsg_put_extra_header
+#define mnl_nlmsg_get_payload mnl.nlmsg_get_payload
+#define mnl_attr_put mnl.attr_put
+#define mnl_attr_put_u32 mnl.attr_put_u32
+#define mnl_attr_put_strz mnl.attr_put_strz
+#define mnl_attr_nest_start mnl.attr_nest_start
+#define mnl_attr_nest_end mnl.attr_nest_end
 
 static int nl_bind(struct nl *nl, struct mnl_socket *s, struct cell_err *e)
 {
@@ -34,6 +116,9 @@ static int nl_bind(struct nl *nl, struct mnl_socket *s, struct cell_err *e)
 
 int nl_open(struct nl *nl, struct cell_err *e)
 {
+	int r = mnl_load(e);
+	if (r < 0)
+		return r;
 	struct mnl_socket *s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!s)
 		return cell_err_sys(e, errno, "open netlink socket");
@@ -66,6 +151,9 @@ static void send_fd_and_exit(int chan, int nsfd)
 
 int nl_open_in_netns(struct nl *nl, int nsfd, struct cell_err *e)
 {
+	int r = mnl_load(e);
+	if (r < 0)
+		return r;
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return cell_err_sys(e, errno, "socketpair");
