@@ -206,6 +206,31 @@ static void civil_from_days(int64_t days, int *year, int *month, int *day)
 	*year = (int)(yoe + era * 400 + (*month <= 2));
 }
 
+/* Copy JSON text without the whitespace between tokens (a config as
+ * engines write it is indented): every later command reads it back, and
+ * the lexer's cost is per byte.  Returns the length copied. */
+static size_t copy_compact(char *dst, const char *src, size_t n)
+{
+	size_t o = 0;
+	bool in_str = false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = src[i];
+		if (in_str) {
+			dst[o++] = ch;
+			if (ch == '\\' && i + 1 < n)
+				dst[o++] = src[++i];
+			else if (ch == '"')
+				in_str = false;
+		} else if (ch == '"') {
+			in_str = true;
+			dst[o++] = ch;
+		} else if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') {
+			dst[o++] = ch;
+		}
+	}
+	return o;
+}
+
 int container_save(struct container *c, struct cell_err *e)
 {
 	if (!c->created) {
@@ -265,10 +290,10 @@ int container_save(struct container *c, struct cell_err *e)
 		return cell_err_msg(e, ENOMEM, "save state");
 	memcpy(all, text, n - 1);
 	memcpy(all + n - 1, key, sizeof(key) - 1);
-	memcpy(all + n - 1 + sizeof(key) - 1, c->config_text, m);
-	all[n - 2 + sizeof(key) + m] = '}';
-	return file_replace_at(c->dirfd, STATE_FILE, all,
-			       n - 1 + sizeof(key) + m, 0600, e);
+	size_t len = n - 1 + sizeof(key) - 1;
+	len += copy_compact(all + len, c->config_text, m);
+	all[len++] = '}';
+	return file_replace_at(c->dirfd, STATE_FILE, all, len, 0600, e);
 }
 
 int container_remove_dir(struct container *c, struct cell_err *e)

@@ -379,6 +379,24 @@ TERM_INIT='trap "exit 143" TERM; while :; do sleep 0.05; done'
 	[ "$(jq -r '.annotations["org.example.key"]' <<<"$output")" = value ]
 }
 
+@test "the saved config keeps every string as written (the state stores it compacted)" {
+	# Indented as engines write it, with strings whose spaces, tabs,
+	# escaped quotes, backslashes and non-ASCII must survive the
+	# compaction of the state's copy.
+	local v=$'a  b\tc "q" \\ \u00e9 {x: [1, 2]}'
+	jq --arg v "$v" '.annotations = {"org.example.k": $v}' \
+		"$BUNDLE/config.json" >"$BUNDLE/c.json"
+	mv "$BUNDLE/c.json" "$BUNDLE/config.json"
+	create_container
+	runtime state "$CID"
+	assert_status 0
+	[ "$(jq -r '.annotations["org.example.k"]' <<<"$output")" = "$(printf '%s' "$v")" ]
+	# exec reads its namespaces back from the same copy
+	runtime start "$CID"
+	runtime exec "$CID" true
+	assert_status 0
+}
+
 # cgroup_file PID CONTROLLER FILE: the host path of a v1 controller file of
 # the cgroup PID is in (this host is v1 hybrid).
 cgroup_file() {
