@@ -41,6 +41,11 @@ setup_exe_attack() {
 	mkdir -p "$r/lib64" "$r/lib/x86_64-linux-gnu"
 	cp -L /lib64/ld-linux-x86-64.so.2 "$r/lib64/"
 	cp -L /lib/x86_64-linux-gnu/libc.so.6 "$r/lib/x86_64-linux-gnu/"
+	# The victim must live long enough to be caught: its loader blocks
+	# opening a FIFO -- /etc/ld.so.preload, which every dynamic start
+	# reads, and any library besides libc.
+	mkdir -p "$r/etc"
+	mkfifo "$r/etc/ld.so.preload"
 	for lib in $(ldd "$RUNTIME" | awk '$2 == "=>" { print $1 }'); do
 		case "$lib" in libc.so.*) continue ;; esac
 		mkfifo "$r/lib/x86_64-linux-gnu/$lib"
