@@ -52,30 +52,6 @@ static mode_t device_type_bits(char type)
 	}
 }
 
-/* Split "/dev/net/tun" into the parent fd (created inside the root) and
- * the leaf name. */
-static int open_parent(int rootfd, const char *path, char **leaf,
-		       struct cell_err *e)
-{
-	_cleanup_free_ char *clean = path_clean(path);
-	if (!clean)
-		return cell_err_sys(e, ENOMEM, "device %s", path);
-	char *slash = strrchr(clean, '/');
-	if (!slash[1])
-		return cell_err_msg(e, EINVAL, "device path %s has no name",
-				    path);
-	*leaf = strdup(slash + 1);
-	if (!*leaf)
-		return cell_err_sys(e, ENOMEM, "device %s", path);
-	*slash = '\0';
-	int fd = path_mkdirs_in_root(rootfd, clean[0] ? clean : "/", false, e);
-	if (fd < 0) {
-		free(*leaf);
-		*leaf = NULL;
-	}
-	return fd;
-}
-
 static int bind_host_device(int rootfd, const struct oci_device *d,
 			    struct cell_err *e)
 {
@@ -97,7 +73,43 @@ static int bind_host_device(int rootfd, const struct oci_device *d,
 	return fs_attach(tree, target, d->path, e);
 }
 
-static int make_device(int rootfd, const struct oci_device *d, bool userns,
+/* The parent directory of the last device made: the defaults all live in
+ * /dev, which is resolved once for them. */
+struct dev_parent {
+	char *path; /* its cleaned path inside the root */
+	int fd;
+};
+
+/* Split "/dev/net/tun" into the parent's fd (created inside the root; the
+ * cache's, not the caller's, to close) and the leaf name. */
+static int parent_of(int rootfd, struct dev_parent *cache, const char *path,
+		     char **leaf, struct cell_err *e)
+{
+	_cleanup_free_ char *clean = path_clean(path);
+	if (!clean)
+		return cell_err_sys(e, ENOMEM, "device %s", path);
+	char *slash = strrchr(clean, '/');
+	if (!slash || !slash[1])
+		return cell_err_msg(e, EINVAL, "device path %s has no name",
+				    path);
+	if (!(*leaf = strdup(slash + 1)))
+		return cell_err_sys(e, ENOMEM, "device %s", path);
+	*slash = '\0';
+	if (cache->fd >= 0 && strcmp(cache->path, clean) == 0)
+		return cache->fd;
+	int fd = path_mkdirs_in_root(rootfd, clean[0] ? clean : "/", false, e);
+	if (fd < 0)
+		return fd;
+	if (cache->fd >= 0)
+		close(cache->fd);
+	free(cache->path);
+	cache->path = steal_ptr(&clean);
+	cache->fd = fd;
+	return fd;
+}
+
+static int make_device(int rootfd, struct dev_parent *cache,
+		       const struct oci_device *d, bool userns,
 		       struct cell_err *e)
 {
 	mode_t type = device_type_bits(d->type);
@@ -109,7 +121,7 @@ static int make_device(int rootfd, const struct oci_device *d, bool userns,
 	}
 
 	_cleanup_free_ char *leaf = NULL;
-	_cleanup_close_ int parent = open_parent(rootfd, d->path, &leaf, e);
+	int parent = parent_of(rootfd, cache, d->path, &leaf, e);
 	if (parent < 0)
 		return parent;
 	mode_t perm = d->has_file_mode ? (d->file_mode & 07777) : 0666;
@@ -117,29 +129,28 @@ static int make_device(int rootfd, const struct oci_device *d, bool userns,
 	EXPLAIN("only the devices a container needs exist in its /dev",
 		"mknodat(\"%s\", %c %04o, %lld:%lld)", d->path, d->type,
 		(unsigned)perm, (long long)d->major, (long long)d->minor);
+	/* The umask is 0 around the devices (fs_setup_dev): the mode is the
+	   config's, with no chmod after. */
 	bool made = mknodat(parent, leaf, type | perm,
 			    type == S_IFIFO ? 0 : dev) == 0;
 	if (!made && errno != EEXIST)
 		return cell_err_sys(e, errno, "mknod %s", d->path);
 
-	/* Whatever is there now must be the node we wanted before its mode
-	 * and owner are set (an image may have left anything at that name). */
-	struct stat st;
-	if (fstatat(parent, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return cell_err_sys(e, errno, "stat %s", d->path);
-	if ((st.st_mode & S_IFMT) != type ||
-	    (type != S_IFIFO && st.st_rdev != dev))
-		return cell_err_msg(e, EEXIST,
-				    "%s exists and is not the configured device",
-				    d->path);
-	/* A node that was already there is left as it is (as runc does):
-	 * it may be anything's, even the host's own node reached through a
-	 * mount, and chmod/chown would change that one. */
-	if (!made)
+	/* Something already at that name must be the node we wanted (an
+	 * image may have left anything there); it is left as it is (as runc
+	 * does): it may be anything's, even the host's own node reached
+	 * through a mount, and chmod/chown would change that one. */
+	if (!made) {
+		struct stat st;
+		if (fstatat(parent, leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return cell_err_sys(e, errno, "stat %s", d->path);
+		if ((st.st_mode & S_IFMT) != type ||
+		    (type != S_IFIFO && st.st_rdev != dev))
+			return cell_err_msg(e, EEXIST,
+					    "%s exists and is not the configured device",
+					    d->path);
 		return 0;
-	/* mknod honoured the umask; the config's mode is exact. */
-	if (fchmodat(parent, leaf, perm, 0) < 0)
-		return cell_err_sys(e, errno, "chmod %s", d->path);
+	}
 	if (fchownat(parent, leaf, d->has_uid ? d->uid : 0,
 		     d->has_gid ? d->gid : 0, AT_SYMLINK_NOFOLLOW) < 0)
 		return cell_err_sys(e, errno, "chown %s", d->path);
@@ -193,17 +204,22 @@ int fs_setup_dev(const struct rootfs_ctx *ctx, int rootfd, struct cell_err *e)
 {
 	TRACE_SCOPE("/dev");
 	const struct oci_config *c = ctx->config;
-	int r;
-	for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
-		r = make_device(rootfd, &default_devices[i], ctx->userns, e);
-		if (r < 0)
-			return r;
-	}
-	for (size_t i = 0; i < c->linux.n_devices; i++) {
-		r = make_device(rootfd, &c->linux.devices[i], ctx->userns, e);
-		if (r < 0)
-			return cell_err_wrap(e, "linux.devices[%zu]", i);
-	}
+	struct dev_parent cache = { .fd = -1 };
+	mode_t mask = umask(0);
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(default_devices); i++)
+		r = make_device(rootfd, &cache, &default_devices[i], ctx->userns,
+				e);
+	for (size_t i = 0; r == 0 && i < c->linux.n_devices; i++)
+		if ((r = make_device(rootfd, &cache, &c->linux.devices[i],
+				     ctx->userns, e)) < 0)
+			cell_err_wrap(e, "linux.devices[%zu]", i);
+	umask(mask);
+	if (cache.fd >= 0)
+		close(cache.fd);
+	free(cache.path);
+	if (r < 0)
+		return r;
 	r = dev_links(ctx, rootfd, e);
 	if (r < 0)
 		return r;
