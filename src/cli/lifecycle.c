@@ -211,6 +211,14 @@ int cmd_state(const struct cli_globals *g, int argc, char **argv)
 	return 0;
 }
 
+/* A state member as text; "" when absent (a container still being
+ * created has no bundle or time yet). */
+static const char *member_str(json_t *st, const char *key)
+{
+	const char *s = json_string_value(json_object_get(st, key));
+	return s ? s : "";
+}
+
 int cmd_list(const struct cli_globals *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -240,7 +248,7 @@ int cmd_list(const struct cli_globals *g, int argc, char **argv)
 	json_t *st;
 	if (quiet) {
 		json_array_foreach(arr, i, st)
-			printf("%s\n", json_string_value(json_object_get(st, "id")));
+			printf("%s\n", member_str(st, "id"));
 	} else if (!strcmp(format, "json")) {
 		char *s = json_dumps(arr, JSON_COMPACT);
 		printf("%s\n", s ? s : "[]");
@@ -250,11 +258,10 @@ int cmd_list(const struct cli_globals *g, int argc, char **argv)
 		       "BUNDLE", "CREATED", "OWNER");
 		json_array_foreach(arr, i, st) {
 			printf("%-12s %-8lld %-10s %-40s %-30s %s\n",
-			       json_string_value(json_object_get(st, "id")),
+			       member_str(st, "id"),
 			       json_integer_value(json_object_get(st, "pid")),
-			       json_string_value(json_object_get(st, "status")),
-			       json_string_value(json_object_get(st, "bundle")),
-			       json_string_value(json_object_get(st, "created")),
+			       member_str(st, "status"), member_str(st, "bundle"),
+			       member_str(st, "created"),
 			       geteuid() == 0 ? "root" : "");
 		}
 	}

@@ -282,7 +282,10 @@ ready:
  * us (id maps, a systemd scope, prestart/createRuntime hooks, the
  * network), nor with hooks that run in it, a seccomp agent, the tiny init
  * (pid 1 never execs), a trace, CLONE_INTO_CGROUP (clone() has no cgroup
- * argument), rootless, or in sanitizer builds. */
+ * argument), rootless, or in sanitizer builds.  Nor under a memory limit:
+ * the init is alone in its memory cgroup, and an OOM kill there (of the
+ * namespaces' kernel memory, say) would take everything sharing its
+ * memory -- us too, and what we made would stay behind. */
 static bool init_can_share_memory(const struct launch *L,
 				  const struct init_ctx *ctx, bool run_mode,
 				  int cgfd)
@@ -295,7 +298,9 @@ static bool init_can_share_memory(const struct launch *L,
 	return false;
 #else
 	const struct oci_config *cfg = L->cfg;
+	const struct opt_i64 *mem = &cfg->linux.resources.memory.limit;
 	return run_mode && cgfd < 0 && !ctx->wait_go && !ctx->sync_hooks &&
+	       !(mem->set && mem->v > 0) &&
 	       !ctx->new_userns && !ctx->in_userns && !L->rootless &&
 	       ctx->listener < 0 && !cfg->hooks[OCI_HOOK_CREATE_CONTAINER].n &&
 	       !cfg->hooks[OCI_HOOK_START_CONTAINER].n &&

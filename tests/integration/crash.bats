@@ -115,3 +115,24 @@ crash_then_delete() {
 	assert_status 0
 	assert_nothing_left
 }
+
+@test "crash of a run before its state is recorded: delete --force still finds it" {
+	require_crash_hooks
+	rt delete --force "$CID" >/dev/null 2>&1 || true
+	# Without hooks or a memory limit, on cgroup v1, a run's init shares
+	# the runtime's memory and execs before the state is recorded
+	# (src/container/create.c): "clone" is reached only then, with the
+	# container running.  Elsewhere the init dies with the runtime.
+	local err="$TEST_DIR/rt.err"
+	timeout -k 2 20 env CELL_TEST_MARK="$CID" CELL_TEST_CRASH_AT=clone \
+		"$RUNTIME" --root "$TEST_ROOT" run -d -b "$BUNDLE" "$CID" \
+		</dev/null >>"$TEST_DIR/ctr.out" 2>"$err" 3>&- && status=0 || status=$?
+	[ "$status" -eq 137 ] || fail "runtime was not killed (status $status: $(cat "$err"))"
+	runtime list
+	assert_status 0
+	[[ "$output" == *"$CID"* ]] || fail "list does not show $CID: $output"
+	[[ "$output" != *"(null)"* ]] || fail "list prints (null): $output"
+	runtime delete --force "$CID"
+	assert_status 0
+	assert_nothing_left
+}
