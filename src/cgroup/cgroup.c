@@ -152,6 +152,7 @@ static void layout_free(struct cgroup_layout *l)
 	free(l->v1);
 	free(l->v2_mount);
 	free(l->v2_dir);
+	free(l->mountinfo);
 	free(l);
 }
 
@@ -182,6 +183,11 @@ static int layout_build(struct cgroup_layout *l, enum cgroup_mode mode,
 	r = file_read_at(AT_FDCWD, "/proc/self/cgroup", 0, &pc, NULL, e);
 	if (r < 0)
 		return cell_err_wrap(e, "cgroup");
+	/* Kept whole (the loop below splits it): the container's init
+	   mounts the same hierarchies and need not read it again. */
+	free(l->mountinfo);
+	if (!(l->mountinfo = strdup(mi)))
+		return cell_err_sys(e, ENOMEM, "cgroup");
 
 	const char *want_v2 = mode == CGROUP_MODE_UNIFIED ? CGROUP_MNT
 				: mode == CGROUP_MODE_HYBRID
@@ -449,6 +455,11 @@ int cgroup_from_layout(json_t *j, struct cgroup **out, struct cell_err *e)
 oom:
 	cgroup_free(cg);
 	return cell_err_sys(e, ENOMEM, "cgroup");
+}
+
+const char *cgroup_mountinfo(const struct cgroup *cg)
+{
+	return cg && cg->layout ? cg->layout->mountinfo : NULL;
 }
 
 void cgroup_free(struct cgroup *cg)

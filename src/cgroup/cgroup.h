@@ -93,6 +93,11 @@ int cgroup_new(const char *cgroups_path, const char *id, struct cgroup **out,
 	       struct cell_err *e);
 void cgroup_free(struct cgroup *cg);
 
+/* The runtime's /proc/self/mountinfo as cgroup_new read it (NULL for a
+ * cgroup from a saved state, or the systemd driver's): the hierarchies
+ * an init with a copy of this mount table mounts. */
+const char *cgroup_mountinfo(const struct cgroup *cg);
+
 /* The cgroup's place in every hierarchy as JSON, for the state (NULL for
  * the systemd driver); and the cgroup back from it, without reading the
  * mount table again. */

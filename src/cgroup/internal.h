@@ -30,6 +30,8 @@ struct cgroup_layout {
 	char *v2_mount; /* NULL on legacy */
 	char *v2_dir;   /* NULL on legacy */
 	bool default_path; /* cgroupsPath was not given */
+	char *mountinfo;   /* the mount table it was read from, as read;
+			      NULL when it came from a saved state */
 };
 
 extern const struct cgroup_ops cgroup_v1_ops;     /* legacy and hybrid */

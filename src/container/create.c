@@ -585,6 +585,12 @@ int container_launch(const struct create_opts *o, bool run_mode,
 		goto fail;
 	}
 	ctx.cgroup_path = L->no_cgroup ? NULL : L->cg->path;
+	/* The init's mount table is a copy of ours (a new mount namespace)
+	   or ours: the cgroup mount reuses what cgroup_new read. */
+	const struct oci_namespace *mntns = &cfg->linux.namespaces[OCI_NS_MOUNT];
+	ctx.host_mountinfo = ctx.cgroup_path && !mntns->path
+				     ? cgroup_mountinfo(L->cg)
+				     : NULL;
 
 	/* The seccomp agent's socket is a path on the host: connect here,
 	   the init sends its notify fd on it from inside. */

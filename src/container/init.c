@@ -178,6 +178,7 @@ static int init_setup(struct init_ctx *ctx, pid_t *hostpid, char **exec_path,
 			  cfg->linux.namespaces[OCI_NS_USER].path,
 		.no_pivot = ctx->no_pivot,
 		.cgroup_path = ctx->cgroup_path,
+		.host_mountinfo = ctx->host_mountinfo,
 		.host_mntns = container_in_host_mntns(cfg),
 	};
 	/* relative bind sources are relative to the bundle */

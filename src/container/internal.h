@@ -46,6 +46,7 @@ struct init_ctx {
 	struct sec_seccomp *seccomp;
 	int cgroup_fds[16]; /* v1 `tasks` files the init joins itself through */
 	const char *cgroup_path; /* its cgroup below each hierarchy's root */
+	const char *host_mountinfo; /* ours, when its mount table is a copy */
 	size_t n_cgroup_fds;
 };
 

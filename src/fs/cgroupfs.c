@@ -173,7 +173,14 @@ static int mount_v1(const struct rootfs_ctx *ctx, int targetfd,
 	bool cgns = ctx->config->linux.namespaces[OCI_NS_CGROUP].enabled;
 	struct mountinfo mi = { 0 };
 	_cleanup_free_ char *self = NULL;
-	int r = mountinfo_read("/proc/self/mountinfo", &mi, e);
+	int r;
+	if (ctx->host_mountinfo) {
+		char *copy = strdup(ctx->host_mountinfo);
+		r = copy ? mountinfo_parse(copy, &mi, e)
+			 : cell_err_sys(e, ENOMEM, "cgroup mount");
+	} else {
+		r = mountinfo_read("/proc/self/mountinfo", &mi, e);
+	}
 	if (r < 0)
 		return r;
 	_cleanup_close_ int tmpfs = -1;

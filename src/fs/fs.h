@@ -41,6 +41,11 @@ struct rootfs_ctx {
 	const char *cgroup_path;    /* the container's cgroup below each
 				       hierarchy's root ("/cell-<id>"), for
 				       "cgroup" mounts; NULL = unknown */
+	const char *host_mountinfo; /* the runtime's mountinfo, read before
+				       the clone, when this mount table is a
+				       copy of its: "cgroup" mounts find
+				       the hierarchies there; NULL = read
+				       /proc/self/mountinfo */
 };
 
 void fs_state_init(struct rootfs_state *st);

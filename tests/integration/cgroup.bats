@@ -207,6 +207,45 @@ teardown() {
 	teardown_bundle
 }
 
+# === the container's view =====================================================
+
+@test "the cgroup mount: each hierarchy shows the container's own cgroup, read-only" {
+	# The init mounts the hierarchies it finds in the mount table the
+	# runtime read (src/fs/cgroupfs.c): afresh with a cgroup namespace,
+	# as binds of the container's own directories without one.
+	update_config '.linux.resources.memory.limit = 67108864'
+	local limit_file=memory/memory.limit_in_bytes procs=pids/cgroup.procs
+	if [ "$CG_MODE" = unified ]; then
+		limit_file=memory.max procs=cgroup.procs
+	fi
+	local script="ls /sys/fs/cgroup; echo limit \$(cat /sys/fs/cgroup/$limit_file)"
+	script+="; echo procs \$(cat /sys/fs/cgroup/$procs)"
+	script+="; mkdir /sys/fs/cgroup/x 2>/dev/null && echo writable || echo read-only"
+	set_args sh -c "$script"
+	local cgns
+	for cgns in with without; do
+		if [ "$cgns" = without ]; then
+			update_config 'del(.linux.namespaces[] | select(.type == "cgroup"))'
+		else
+			update_config '.linux.namespaces |= (map(select(.type != "cgroup")) + [{"type": "cgroup"}])'
+		fi
+		runtime run -b "$BUNDLE" "$CID"
+		assert_status 0
+		[[ "$output" == *"limit 67108864"* ]] || fail "$cgns cgroupns: limit: $output"
+		# its own cgroup: the init (1) is in it, seen from its pid namespace
+		[[ "$output" == *"procs 1 "* ]] || fail "$cgns cgroupns: procs: $output"
+		[[ "$output" == *read-only* ]] || fail "$cgns cgroupns: writable: $output"
+		[ "$CG_MODE" != unified ] || continue
+		# every v1 hierarchy the container has a cgroup in
+		local h
+		for h in memory pids cpuset devices freezer; do
+			[ -n "$(v1_mount "$h")" ] || continue
+			grep -qx "$(basename "$(v1_mount "$h")")" <<<"$output" ||
+				fail "$cgns cgroupns: no $h hierarchy inside: $output"
+		done
+	done
+}
+
 # === every resource: create, then update ====================================
 
 @test "cpu: shares (v2 weight) and quota/period at create, update flags and -r -" {
