@@ -205,8 +205,9 @@ static int launch_sync(struct launch *L, const struct create_opts *o,
 	crash_point("clone");
 	log_debug("create: init cloned");
 	if (L->start_sent) {
-		/* It shared our memory (init_spawn_shared), START ahead of
-		   it: it has exec'd or died by now, and said READY or why. */
+		/* It shared our memory (init_spawn_shared) and needed no
+		   START: it has exec'd or died by now, and said READY or
+		   why. */
 		if ((r = launch_wait_ready(L, e)) < 0)
 			return r;
 		return launch_record(L, o, e);
@@ -274,15 +275,19 @@ ready:
 /* A `run` whose init needs nothing of ours between clone and exec may
  * share our memory until it execs (CLONE_VM|CLONE_VFORK, as posix_spawn
  * does): no copy of our page tables, no copy-on-write fault on either
- * side, and its exec frees nothing of ours.  We sleep meanwhile, so START
- * goes ahead of the clone and the state is recorded once it has exec'd:
+ * side, and its exec frees nothing of ours.  We sleep meanwhile, so it
+ * goes on from READY without a START, and the state is recorded once it
+ * has exec'd:
  * for those ~0.1 ms the user's process runs while `state` says
  * "creating" -- should we die then, `delete --force` still finds it by
  * its cgroup, as after any crash of create.  Not when the init waits for
  * us (id maps, a systemd scope, prestart/createRuntime hooks, the
  * network), nor with hooks that run in it, a seccomp agent, the tiny init
  * (pid 1 never execs), a trace, CLONE_INTO_CGROUP (clone() has no cgroup
- * argument), rootless, or in sanitizer builds.  Nor under a memory limit:
+ * argument), rootless, or in sanitizer builds.  Nor with a time namespace
+ * of its own: entering one needs a memory no other process shares (the
+ * vDSO's clock page is per namespace; setns says EUSERS).  Nor under a
+ * memory limit:
  * the init is alone in its memory cgroup, and an OOM kill there (of the
  * namespaces' kernel memory, say) would take everything sharing its
  * memory -- us too, and what we made would stay behind. */
@@ -301,6 +306,7 @@ static bool init_can_share_memory(const struct launch *L,
 	const struct opt_i64 *mem = &cfg->linux.resources.memory.limit;
 	return run_mode && cgfd < 0 && !ctx->wait_go && !ctx->sync_hooks &&
 	       !(mem->set && mem->v > 0) &&
+	       !cfg->linux.namespaces[OCI_NS_TIME].enabled &&
 	       !ctx->new_userns && !ctx->in_userns && !L->rootless &&
 	       ctx->listener < 0 && !cfg->hooks[OCI_HOOK_CREATE_CONTAINER].n &&
 	       !cfg->hooks[OCI_HOOK_START_CONTAINER].n &&
@@ -393,17 +399,12 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 	EXPLAIN(trace_ns_why(args.flags), "clone3(%s%s%s)",
 		trace_clone_str(args.flags), cgfd >= 0 ? ", cgroup=" : "",
 		cgfd >= 0 ? trace_fd_path(cgfd) : "");
+	/* No START message for an init that shares our memory: one it never
+	   read, were it to fail first, would turn its error into a reset
+	   connection on our side. */
 	bool shared = init_can_share_memory(L, ctx, run_mode, cgfd);
-	if (shared) {
-		if ((r = sync_send(L->sync, SYNC_START, 0, NULL, -1, e)) < 0) {
-			close(fds[1]);
-			cgroup_close_fds(ctx->cgroup_fds, ctx->n_cgroup_fds);
-			struct cell_err e3;
-			ns_leave_pid_for_children(saved_pidns, &e3);
-			return r;
-		}
-		L->start_sent = true;
-	}
+	ctx->start_implied = shared;
+	L->start_sent = shared;
 	pid_t pid = shared ? init_spawn_shared(ctx, L->sync, create & CLONE_NEWPID,
 					       &L->pidfd)
 			   : sys_clone3_or_clone(&args);

@@ -287,7 +287,9 @@ void container_init(struct init_ctx *ctx)
 	if (sync_send(ctx->sync, SYNC_READY, 0, NULL, -1, &e) < 0)
 		_exit(1);
 
-	int report = TRACED("wait for start", wait_for_start(ctx, &e));
+	int report = ctx->start_implied
+			     ? -1
+			     : TRACED("wait for start", wait_for_start(ctx, &e));
 	if (report < -1) {
 		sync_send_error(ctx->sync, &e);
 		_exit(1);
