@@ -221,7 +221,9 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
  * (no GO, no user namespace to go through); where no clone3 is needed
  * (CLONE_INTO_CGROUP: glibc's clone() has no clone3 form); as root outside
  * a user namespace (its non-dumpable flag lives in the shared memory and
- * stays ours, and /proc/self stays ours to read as root); without --trace
+ * stays ours, and /proc/self stays ours to read as root); not into a time
+ * namespace (setns refuses one to a process whose memory is shared:
+ * EUSERS, the vDSO's clock page being per namespace); without --trace
  * (the child would write our trace state); and not in sanitizer builds
  * (what the child allocates would stay in our heap, unreachable). */
 static bool exec_can_share_memory(const struct exec_child *x, int cgfd)
@@ -232,7 +234,8 @@ static bool exec_can_share_memory(const struct exec_child *x, int cgfd)
 	return false;
 #else
 	return cgfd < 0 && !x->via_userns && !x->wait_go && !trace_enabled() &&
-	       geteuid() == 0 && !ns_in_user_namespace();
+	       !(x->ns_flags & CLONE_NEWTIME) && geteuid() == 0 &&
+	       !ns_in_user_namespace();
 #endif
 }
 

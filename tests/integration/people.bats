@@ -297,6 +297,11 @@ bar /h
 	pdetach --time-offset 86400 -- sleep 100
 	grep -q "monotonic.*86400" "/proc/$PID/timens_offsets"
 	grep -q "boottime.*86400" "/proc/$PID/timens_offsets"
+	# exec joins the time namespace too (a child that shares the
+	# runtime's memory could not: exec takes the ordinary path there)
+	runtime exec "$NAME" cat /proc/uptime
+	assert_status 0
+	[ "${output%%.*}" -ge 86400 ] || fail "uptime inside: $output"
 }
 
 # ---------------------------------------------------------------- network
