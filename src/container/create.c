@@ -9,12 +9,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -204,10 +202,9 @@ static int launch_sync(struct launch *L, const struct create_opts *o,
 
 	crash_point("clone");
 	log_debug("create: init cloned");
-	if (L->start_sent) {
-		/* It shared our memory (init_spawn_shared) and needed no
-		   START: it has exec'd or died by now, and said READY or
-		   why. */
+	if (L->shared_init) {
+		/* It shared our memory and needed no START: it has exec'd or
+		   died by now, and said READY or why. */
 		if ((r = launch_wait_ready(L, e)) < 0)
 			return r;
 		return launch_record(L, o, e);
@@ -277,20 +274,20 @@ ready:
  * does): no copy of our page tables, no copy-on-write fault on either
  * side, and its exec frees nothing of ours.  We sleep meanwhile, so it
  * goes on from READY without a START, and the state is recorded once it
- * has exec'd:
- * for those ~0.1 ms the user's process runs while `state` says
- * "creating" -- should we die then, `delete --force` still finds it by
- * its cgroup, as after any crash of create.  Not when the init waits for
- * us (id maps, a systemd scope, prestart/createRuntime hooks, the
- * network), nor with hooks that run in it, a seccomp agent, the tiny init
- * (pid 1 never execs), a trace, CLONE_INTO_CGROUP (clone() has no cgroup
- * argument), rootless, or in sanitizer builds.  Nor with a time namespace
- * of its own: entering one needs a memory no other process shares (the
- * vDSO's clock page is per namespace; setns says EUSERS).  Nor under a
- * memory limit:
- * the init is alone in its memory cgroup, and an OOM kill there (of the
- * namespaces' kernel memory, say) would take everything sharing its
- * memory -- us too, and what we made would stay behind. */
+ * has exec'd: for those ~0.1 ms the user's process runs while `state`
+ * says "creating" -- should we die then, `delete --force` still finds it
+ * by its cgroup, as after any crash of create.
+ *
+ * Not when the init waits for us (id maps, a systemd scope,
+ * prestart/createRuntime hooks, the network), nor with hooks that run in
+ * it, a seccomp agent, the tiny init (pid 1 never execs), a trace,
+ * CLONE_INTO_CGROUP (clone() has no cgroup argument), rootless, or in
+ * sanitizer builds.  Nor with a time namespace of its own: entering one
+ * needs a memory no other process shares (the vDSO's clock page is per
+ * namespace; setns says EUSERS).  Nor under a memory limit: the init is
+ * alone in its memory cgroup, and an OOM kill there (of the namespaces'
+ * kernel memory, say) would take everything sharing its memory -- us too,
+ * and what we made would stay behind. */
 static bool init_can_share_memory(const struct launch *L,
 				  const struct init_ctx *ctx, bool run_mode,
 				  int cgfd)
@@ -329,26 +326,6 @@ static int init_child_shared(void *arg)
 	container_init(&ctx);
 }
 
-/* clone() on a stack of its own (a guard page below it) for an init that
- * shares our memory; returns once it has exec'd or died. */
-static pid_t init_spawn_shared(const struct init_ctx *ctx, int parent_sync,
-			       int ns_flags, int *pidfd)
-{
-	const size_t guard = 4096, size = 512 * 1024;
-	char *map = mmap(NULL, guard + size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (map == MAP_FAILED)
-		return -1;
-	mprotect(map, guard, PROT_NONE);
-	struct shared_start s = { .ctx = ctx, .parent_sync = parent_sync };
-	pid_t pid = clone(init_child_shared, map + guard + size,
-			  CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD | ns_flags,
-			  &s, pidfd);
-	int err = errno;
-	munmap(map, guard + size);
-	errno = err;
-	return pid;
-}
 
 static int launch_clone(struct launch *L, const struct create_opts *o,
 			bool run_mode, struct init_ctx *ctx, struct cell_err *e)
@@ -402,12 +379,14 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 	/* No START message for an init that shares our memory: one it never
 	   read, were it to fail first, would turn its error into a reset
 	   connection on our side. */
-	bool shared = init_can_share_memory(L, ctx, run_mode, cgfd);
-	ctx->start_implied = shared;
-	L->start_sent = shared;
-	pid_t pid = shared ? init_spawn_shared(ctx, L->sync, create & CLONE_NEWPID,
-					       &L->pidfd)
-			   : sys_clone3_or_clone(&args);
+	L->shared_init = init_can_share_memory(L, ctx, run_mode, cgfd);
+	ctx->start_implied = L->start_sent = L->shared_init;
+	struct shared_start s = { .ctx = ctx, .parent_sync = L->sync };
+	pid_t pid = L->shared_init
+			    ? container_spawn_shared(init_child_shared, &s,
+						     create & CLONE_NEWPID,
+						     &L->pidfd)
+			    : sys_clone3_or_clone(&args);
 	if (pid < 0 && cgfd >= 0) {
 		/* Older kernels or a cgroup the kernel refuses to start in:
 		   clone normally and move the process after. */

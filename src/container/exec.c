@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -246,27 +245,6 @@ static int exec_child_shared(void *arg)
 	exec_child_main(x);
 }
 
-/* clone() with a stack of its own (a guard page below it) for a child
- * sharing our memory; returns its pid (after it execs or exits) or -1. */
-static pid_t exec_spawn_shared(struct exec_child *x, int parent_sync,
-			       int *pidfd)
-{
-	const size_t guard = 4096, size = 256 * 1024;
-	char *map = mmap(NULL, guard + size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (map == MAP_FAILED)
-		return -1;
-	mprotect(map, guard, PROT_NONE);
-	x->parent_sync = parent_sync;
-	pid_t pid = clone(exec_child_shared, map + guard + size,
-			  CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, x,
-			  pidfd);
-	int err = errno;
-	munmap(map, guard + size);
-	errno = err;
-	return pid;
-}
-
 int container_exec(const struct exec_opts *o, int *exit_code,
 		   struct cell_err *e)
 {
@@ -397,9 +375,11 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	EXPLAIN("a fork of the runtime, born in the container's cgroup where the kernel allows",
 		"clone3(%s)", trace_clone_str(args.flags));
 	int cl = TRACE_BEGIN("clone");
-	pid_t pid = exec_can_share_memory(&x, cgfd)
-			    ? exec_spawn_shared(&x, sync, &child_pidfd)
-			    : sys_clone3_or_clone(&args);
+	bool shared = exec_can_share_memory(&x, cgfd);
+	x.parent_sync = sync;
+	pid_t pid = shared ? container_spawn_shared(exec_child_shared, &x, 0,
+						    &child_pidfd)
+			   : sys_clone3_or_clone(&args);
 	if (pid != 0)
 		TRACE_END(cl);
 	if (pid < 0 && cgfd >= 0) {

@@ -114,6 +114,13 @@ static inline bool container_in_host_mntns(const struct oci_config *cfg)
 int container_compile_seccomp(const struct oci_config *cfg, const char *root,
 			      struct sec_seccomp **out, struct cell_err *e);
 
+/* clone() a child that shares our memory until it execs or exits
+ * (CLONE_VM|CLONE_VFORK, as posix_spawn does, plus `flags`: CLONE_NEWPID),
+ * running fn(arg) on a stack of its own with a guard page below.  We sleep
+ * until then; returns its pid, or -1 with errno. */
+pid_t container_spawn_shared(int (*fn)(void *), void *arg, int flags,
+			     int *pidfd);
+
 /* Mark every fd past stdio and the preserved ones close-on-exec and
  * execve.  Returns only on failure. */
 int container_exec_now(int trampoline, const char *path, char *const *args,

@@ -22,6 +22,8 @@ struct launch {
 	bool no_cgroup; /* rootless, nothing delegated: no limits */
 	bool recorded;   /* pid and start time saved in the state */
 	bool start_sent; /* run: START went ahead of READY */
+	bool shared_init; /* run: the init shared our memory until its exec
+			     (init_can_share_memory) */
 };
 
 /* Everything up to "created": state, cgroup, init waiting for start.
