@@ -270,62 +270,38 @@ ready:
 }
 
 /* A `run` whose init needs nothing of ours between clone and exec may
- * share our memory until it execs (CLONE_VM|CLONE_VFORK, as posix_spawn
- * does): no copy of our page tables, no copy-on-write fault on either
- * side, and its exec frees nothing of ours.  We sleep meanwhile, so it
- * goes on from READY without a START, and the state is recorded once it
- * has exec'd: for those ~0.1 ms the user's process runs while `state`
- * says "creating" -- should we die then, `delete --force` still finds it
- * by its cgroup, as after any crash of create.
+ * share our memory until it execs (container_can_share_memory).  We sleep
+ * meanwhile, so it goes on from READY without a START, and the state is
+ * recorded once it has exec'd: for those ~0.1 ms the user's process runs
+ * while `state` says "creating" -- should we die then, `delete --force`
+ * still finds it by its cgroup, as after any crash of create.
  *
  * Not when the init waits for us (id maps, a systemd scope,
  * prestart/createRuntime hooks, the network), nor with hooks that run in
- * it, a seccomp agent, the tiny init (pid 1 never execs), a trace,
- * CLONE_INTO_CGROUP (clone() has no cgroup argument), rootless, or in
- * sanitizer builds.  Nor with a time namespace of its own: entering one
- * needs a memory no other process shares (the vDSO's clock page is per
- * namespace; setns says EUSERS).  Nor under a memory limit: the init is
- * alone in its memory cgroup, and an OOM kill there (of the namespaces'
- * kernel memory, say) would take everything sharing its memory -- us too,
- * and what we made would stay behind. */
+ * it, a seccomp agent, or the tiny init (pid 1 never execs).  Nor under a
+ * memory limit: the init is alone in its memory cgroup, and an OOM kill
+ * there (of the namespaces' kernel memory, say) would take everything
+ * sharing its memory -- us too, and what we made would stay behind. */
 static bool init_can_share_memory(const struct launch *L,
 				  const struct init_ctx *ctx, bool run_mode,
 				  int cgfd)
 {
-#ifdef CELL_SANITIZED
-	(void)L;
-	(void)ctx;
-	(void)run_mode;
-	(void)cgfd;
-	return false;
-#else
 	const struct oci_config *cfg = L->cfg;
 	const struct opt_i64 *mem = &cfg->linux.resources.memory.limit;
-	return run_mode && cgfd < 0 && !ctx->wait_go && !ctx->sync_hooks &&
-	       !(mem->set && mem->v > 0) &&
-	       !cfg->linux.namespaces[OCI_NS_TIME].enabled &&
-	       !ctx->new_userns && !ctx->in_userns && !L->rootless &&
+	return run_mode && !ctx->wait_go && !ctx->sync_hooks &&
+	       !(mem->set && mem->v > 0) && !ctx->new_userns &&
 	       ctx->listener < 0 && !cfg->hooks[OCI_HOOK_CREATE_CONTAINER].n &&
 	       !cfg->hooks[OCI_HOOK_START_CONTAINER].n &&
-	       !container_wants_tiny_init(cfg) && !trace_enabled();
-#endif
+	       !container_wants_tiny_init(cfg) &&
+	       container_can_share_memory(
+		       cgfd, cfg->linux.namespaces[OCI_NS_TIME].enabled,
+		       L->rootless);
 }
 
-struct shared_start {
-	const struct init_ctx *ctx;
-	int parent_sync;
-};
-
-static int init_child_shared(void *arg)
+static int init_child_shared(void *ctx)
 {
-	const struct shared_start *s = arg;
-	/* A copy of its own: the init changes its context (the fds it
-	   closes), and this memory is the runtime's. */
-	struct init_ctx ctx = *s->ctx;
-	close(s->parent_sync);
-	container_init(&ctx);
+	container_init(ctx);
 }
-
 
 static int launch_clone(struct launch *L, const struct create_opts *o,
 			bool run_mode, struct init_ctx *ctx, struct cell_err *e)
@@ -381,9 +357,9 @@ static int launch_clone(struct launch *L, const struct create_opts *o,
 	   connection on our side. */
 	L->shared_init = init_can_share_memory(L, ctx, run_mode, cgfd);
 	ctx->start_implied = L->start_sent = L->shared_init;
-	struct shared_start s = { .ctx = ctx, .parent_sync = L->sync };
 	pid_t pid = L->shared_init
-			    ? container_spawn_shared(init_child_shared, &s,
+			    ? container_spawn_shared(init_child_shared, ctx,
+						     sizeof(*ctx), L->sync,
 						     create & CLONE_NEWPID,
 						     &L->pidfd)
 			    : sys_clone3_or_clone(&args);

@@ -67,8 +67,6 @@ struct exec_child {
 	size_t n_cgroup_fds;
 	int trampoline;
 	int listener;
-	int parent_sync; /* our end of sync: a child sharing our memory
-			    closes it in its own fd table */
 };
 
 /* The namespaces of the container (its init is pid) that differ from
@@ -212,37 +210,21 @@ __attribute__((noreturn)) static void exec_child_main(struct exec_child *x)
 	_exit(127);
 }
 
-/* The child may share our memory until it execs (CLONE_VM | CLONE_VFORK,
- * as posix_spawn does): no page tables to copy, no copy-on-write faults on
- * either side, and its exec drops a reference to our memory instead of
- * tearing down a copy of the runtime -- ~80 us of an exec here.  We are
- * suspended until it execs or exits, so only where it never waits for us
- * (no GO, no user namespace to go through); where no clone3 is needed
- * (CLONE_INTO_CGROUP: glibc's clone() has no clone3 form); as root outside
- * a user namespace (its non-dumpable flag lives in the shared memory and
- * stays ours, and /proc/self stays ours to read as root); not into a time
- * namespace (setns refuses one to a process whose memory is shared:
- * EUSERS, the vDSO's clock page being per namespace); without --trace
- * (the child would write our trace state); and not in sanitizer builds
- * (what the child allocates would stay in our heap, unreachable). */
+/* The child may share our memory until it execs (~80 us of an exec here:
+ * its exec drops a reference to our memory instead of tearing down a copy
+ * of the runtime).  We are suspended meanwhile, so only where it never
+ * waits for us (no GO, no user namespace to go through); the rest is
+ * container_can_share_memory. */
 static bool exec_can_share_memory(const struct exec_child *x, int cgfd)
 {
-#ifdef CELL_SANITIZED
-	(void)x;
-	(void)cgfd;
-	return false;
-#else
-	return cgfd < 0 && !x->via_userns && !x->wait_go && !trace_enabled() &&
-	       !(x->ns_flags & CLONE_NEWTIME) && geteuid() == 0 &&
-	       !ns_in_user_namespace();
-#endif
+	return !x->via_userns && !x->wait_go &&
+	       container_can_share_memory(cgfd, x->ns_flags & CLONE_NEWTIME,
+					  ns_rootless());
 }
 
 static int exec_child_shared(void *arg)
 {
-	struct exec_child *x = arg;
-	close(x->parent_sync);
-	exec_child_main(x);
+	exec_child_main(arg);
 }
 
 int container_exec(const struct exec_opts *o, int *exit_code,
@@ -375,11 +357,11 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	EXPLAIN("a fork of the runtime, born in the container's cgroup where the kernel allows",
 		"clone3(%s)", trace_clone_str(args.flags));
 	int cl = TRACE_BEGIN("clone");
-	bool shared = exec_can_share_memory(&x, cgfd);
-	x.parent_sync = sync;
-	pid_t pid = shared ? container_spawn_shared(exec_child_shared, &x, 0,
-						    &child_pidfd)
-			   : sys_clone3_or_clone(&args);
+	pid_t pid = exec_can_share_memory(&x, cgfd)
+			    ? container_spawn_shared(exec_child_shared, &x,
+						     sizeof(x), sync, 0,
+						     &child_pidfd)
+			    : sys_clone3_or_clone(&args);
 	if (pid != 0)
 		TRACE_END(cl);
 	if (pid < 0 && cgfd >= 0) {

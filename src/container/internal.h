@@ -114,11 +114,27 @@ static inline bool container_in_host_mntns(const struct oci_config *cfg)
 int container_compile_seccomp(const struct oci_config *cfg, const char *root,
 			      struct sec_seccomp **out, struct cell_err *e);
 
+/* A child may share our memory until it execs (container_spawn_shared):
+ * no copy of our page tables, no copy-on-write fault on either side, and
+ * its exec frees nothing of ours.  What every such child needs: no
+ * CLONE_INTO_CGROUP (cgfd >= 0: glibc's clone() has no cgroup argument);
+ * no time namespace to enter (setns refuses one to a memory that others
+ * share -- EUSERS, the vDSO's clock page being per namespace); not
+ * rootless (its non-dumpable flag lives in the shared memory and stays
+ * ours; /proc/self stays ours to read as root); no --trace (it would write
+ * our trace state); and not a sanitizer build (ASan's bookkeeping is per
+ * process).  Each caller adds its own rules (init_can_share_memory,
+ * exec_can_share_memory). */
+bool container_can_share_memory(int cgfd, bool time_ns, bool rootless);
+
 /* clone() a child that shares our memory until it execs or exits
  * (CLONE_VM|CLONE_VFORK, as posix_spawn does, plus `flags`: CLONE_NEWPID),
- * running fn(arg) on a stack of its own with a guard page below.  We sleep
- * until then; returns its pid, or -1 with errno. */
-pid_t container_spawn_shared(int (*fn)(void *), void *arg, int flags,
+ * running fn on its own copy of the arg_size bytes at arg, on a stack of
+ * its own with a guard page below; it first closes close_fd (our end of
+ * its socket) in its own fd table.  We sleep until it execs or dies;
+ * returns its pid, or -1 with errno. */
+pid_t container_spawn_shared(int (*fn)(void *), const void *arg,
+			     size_t arg_size, int close_fd, int flags,
 			     int *pidfd);
 
 /* Mark every fd past stdio and the preserved ones close-on-exec and

@@ -310,20 +310,58 @@ int container_chdir(const char *cwd, struct cell_err *e)
 	return 0;
 }
 
-pid_t container_spawn_shared(int (*fn)(void *), void *arg, int flags,
+bool container_can_share_memory(int cgfd, bool time_ns, bool rootless)
+{
+#ifdef CELL_SANITIZED
+	(void)cgfd;
+	(void)time_ns;
+	(void)rootless;
+	return false;
+#else
+	return cgfd < 0 && !time_ns && !rootless && !trace_enabled();
+#endif
+}
+
+struct spawn_shared {
+	int (*fn)(void *);
+	void *arg;
+	int close_fd;
+};
+
+static int spawn_shared_child(void *p)
+{
+	const struct spawn_shared *s = p;
+	if (s->close_fd >= 0)
+		close(s->close_fd);
+	return s->fn(s->arg);
+}
+
+pid_t container_spawn_shared(int (*fn)(void *), const void *arg,
+			     size_t arg_size, int close_fd, int flags,
 			     int *pidfd)
 {
 	/* 512 KiB: the init's deepest path (mounts, the masked paths) uses a
 	   few tens; untouched pages cost nothing. */
 	const size_t guard = 4096, size = 512 * 1024;
+	size_t copy = (arg_size + 15) & ~(size_t)15;
+	if (copy > size / 2) {
+		errno = E2BIG;
+		return -1;
+	}
 	char *map = mmap(NULL, guard + size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (map == MAP_FAILED)
 		return -1;
 	mprotect(map, guard, PROT_NONE);
-	pid_t pid = clone(fn, map + guard + size,
+	/* The child's own copy of arg, at the top of its stack (which grows
+	   down from there): what it changes in it -- the fds it closes and
+	   marks -1 -- is not ours to lose. */
+	char *top = map + guard + size - copy;
+	memcpy(top, arg, arg_size);
+	struct spawn_shared s = { .fn = fn, .arg = top, .close_fd = close_fd };
+	pid_t pid = clone(spawn_shared_child, top,
 			  CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD | flags,
-			  arg, pidfd);
+			  &s, pidfd);
 	int err = errno;
 	munmap(map, guard + size);
 	errno = err;

@@ -45,6 +45,28 @@ teardown() {
 	jq -e --argjson p "$pid" 'index($p)' <<<"$output"
 }
 
+@test "exec: the runtime waiting for its process holds none of the cgroup files the child joined by" {
+	# On a pure v1 host the child shares the runtime's memory until it
+	# execs; what it closes on its side must stay open -- and be closed
+	# -- on ours.  (runc's exec'd process is not its direct child.)
+	skip_if_runc "looks for the exec'd process among cell's children"
+	CELL_TEST_MARK="$CID" "$RUNTIME" --root "$TEST_ROOT" \
+		exec "$CID" sleep 3 </dev/null >/dev/null 2>&1 3>&- &
+	local rt=$! child="" tries=100
+	while [ -z "$child" ] && [ "$tries" -gt 0 ]; do
+		child="$(cat "/proc/$rt/task/$rt/children" 2>/dev/null || true)"
+		sleep 0.05
+		tries=$((tries - 1))
+	done
+	[ -n "$child" ] || fail "no exec'd process under the runtime"
+	wait_for_cmdline ${child%% *} sleep 3
+	sleep 0.2 # the runtime closes its copies once the child has exec'd
+	local held
+	held="$(ls -l "/proc/$rt/fd" 2>/dev/null | grep -E '/(tasks|cgroup\.procs)$' || true)"
+	wait "$rt" || true
+	[ -z "$held" ] || fail "the runtime holds: $held"
+}
+
 @test "exec exit status is propagated" {
 	runtime exec "$CID" sh -c 'exit 7'
 	assert_status 7
