@@ -2,13 +2,15 @@
  * systemd, and waiting for the jobs it runs. */
 #include "cgroup/sdbus.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/dl.h"
 
 /* systemd answers a start or stop within milliseconds; runc gives up on a
  * job after 30 s, and so do we. */
@@ -21,46 +23,35 @@ const struct sdb_api *sdb_load(struct cell_err *e)
 {
 	if (api_handle)
 		return &api;
-	void *h = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+	struct sdb_api a;
+#define SYM(field, name) { name, (void **)&a.field }
+	const struct dl_sym syms[] = {
+		SYM(open_system, "sd_bus_open_system"),
+		SYM(open_user, "sd_bus_open_user"),
+		SYM(flush_close_unref, "sd_bus_flush_close_unref"),
+		SYM(call_method, "sd_bus_call_method"),
+		SYM(message_new_method_call, "sd_bus_message_new_method_call"),
+		SYM(message_append, "sd_bus_message_append"),
+		SYM(message_append_array, "sd_bus_message_append_array"),
+		SYM(message_open_container, "sd_bus_message_open_container"),
+		SYM(message_close_container, "sd_bus_message_close_container"),
+		SYM(message_read, "sd_bus_message_read"),
+		SYM(message_unref, "sd_bus_message_unref"),
+		SYM(call, "sd_bus_call"),
+		SYM(get_property_string, "sd_bus_get_property_string"),
+		SYM(match_signal, "sd_bus_match_signal"),
+		SYM(slot_unref, "sd_bus_slot_unref"),
+		SYM(process, "sd_bus_process"),
+		SYM(wait, "sd_bus_wait"),
+		SYM(error_free, "sd_bus_error_free"),
+		SYM(error_has_name, "sd_bus_error_has_name"),
+	};
+#undef SYM
+	void *h = dl_load("libsystemd.so.0", syms, ARRAY_SIZE(syms), e);
 	if (!h) {
-		cell_err_msg(e, ENOENT,
-			     "systemd cgroup driver: cannot load libsystemd: %s",
-			     dlerror());
+		cell_err_wrap(e, "systemd cgroup driver");
 		return NULL;
 	}
-	struct sdb_api a;
-#define SYM(field, name)                                                     \
-	do {                                                                 \
-		*(void **)&a.field = dlsym(h, name);                         \
-		if (!a.field) {                                              \
-			dlclose(h);                                          \
-			cell_err_msg(e, ENOENT,                              \
-				     "systemd cgroup driver: libsystemd has " \
-				     "no %s",                                \
-				     name);                                  \
-			return NULL;                                         \
-		}                                                            \
-	} while (0)
-	SYM(open_system, "sd_bus_open_system");
-	SYM(open_user, "sd_bus_open_user");
-	SYM(flush_close_unref, "sd_bus_flush_close_unref");
-	SYM(call_method, "sd_bus_call_method");
-	SYM(message_new_method_call, "sd_bus_message_new_method_call");
-	SYM(message_append, "sd_bus_message_append");
-	SYM(message_append_array, "sd_bus_message_append_array");
-	SYM(message_open_container, "sd_bus_message_open_container");
-	SYM(message_close_container, "sd_bus_message_close_container");
-	SYM(message_read, "sd_bus_message_read");
-	SYM(message_unref, "sd_bus_message_unref");
-	SYM(call, "sd_bus_call");
-	SYM(get_property_string, "sd_bus_get_property_string");
-	SYM(match_signal, "sd_bus_match_signal");
-	SYM(slot_unref, "sd_bus_slot_unref");
-	SYM(process, "sd_bus_process");
-	SYM(wait, "sd_bus_wait");
-	SYM(error_free, "sd_bus_error_free");
-	SYM(error_has_name, "sd_bus_error_has_name");
-#undef SYM
 	api = a;
 	api_handle = h;
 	return &api;

@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/dl.h"
 
 /* libmnl, dlopen'ed by the first nl_open: most runs never talk netlink
  * (the loopback goes up by ioctl), and a library linked in costs every
@@ -49,39 +49,28 @@ static int mnl_load(struct cell_err *e)
 {
 	if (mnl.handle)
 		return 0;
-	void *h = dlopen("libmnl.so.0", RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return cell_err_msg(e, ENOENT, "netlink: cannot load libmnl: %s",
-				    dlerror());
-#define SYM(field)                                                           \
-	do {                                                                 \
-		*(void **)&mnl.field = dlsym(h, "mnl_" #field);              \
-		if (!mnl.field) {                                            \
-			dlclose(h);                                          \
-			return cell_err_msg(e, ENOENT,                       \
-					    "netlink: libmnl has no mnl_%s", \
-					    #field);                         \
-		}                                                            \
-	} while (0)
-	SYM(socket_open2);
-	SYM(socket_fdopen);
-	SYM(socket_bind);
-	SYM(socket_close);
-	SYM(socket_get_portid);
-	SYM(socket_sendto);
-	SYM(socket_recvfrom);
-	SYM(cb_run);
-	SYM(nlmsg_put_header);
-	SYM(nlmsg_put_extra_header);
-	SYM(nlmsg_get_payload);
-	SYM(attr_put);
-	SYM(attr_put_u32);
-	SYM(attr_put_strz);
-	SYM(attr_nest_start);
-	SYM(attr_nest_end);
+#define SYM(field) { "mnl_" #field, (void **)&mnl.field }
+	const struct dl_sym syms[] = {
+		SYM(socket_open2),
+		SYM(socket_fdopen),
+		SYM(socket_bind),
+		SYM(socket_close),
+		SYM(socket_get_portid),
+		SYM(socket_sendto),
+		SYM(socket_recvfrom),
+		SYM(cb_run),
+		SYM(nlmsg_put_header),
+		SYM(nlmsg_put_extra_header),
+		SYM(nlmsg_get_payload),
+		SYM(attr_put),
+		SYM(attr_put_u32),
+		SYM(attr_put_strz),
+		SYM(attr_nest_start),
+		SYM(attr_nest_end),
+	};
 #undef SYM
-	mnl.handle = h;
-	return 0;
+	mnl.handle = dl_load("libmnl.so.0", syms, ARRAY_SIZE(syms), e);
+	return mnl.handle ? 0 : cell_err_wrap(e, "netlink");
 }
 
 #define mnl_socket_open2 mnl.socket_open2

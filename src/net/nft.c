@@ -5,7 +5,6 @@
 #include "net/nft.h"
 
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <jansson.h>
 #include <nftables/libnftables.h>
@@ -14,6 +13,7 @@
 #include <string.h>
 
 #include "util/cleanup.h"
+#include "util/dl.h"
 
 /* libnftables (with libnftnl, libxtables and libgmp behind it) costs every
  * cell invocation ~0.5 MB of RSS and its relocations if linked: it is
@@ -34,28 +34,23 @@ static bool nft_load(void)
 {
 	if (lib.handle)
 		return true;
-	void *h = dlopen("libnftables.so.1", RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return false;
-#define SYM(field, name)                                   \
-	do {                                               \
-		*(void **)&lib.field = dlsym(h, name);     \
-		if (!lib.field) {                          \
-			dlclose(h);                        \
-			return false;                      \
-		}                                          \
-	} while (0)
-	SYM(ctx_new, "nft_ctx_new");
-	SYM(ctx_free, "nft_ctx_free");
-	SYM(ctx_buffer_output, "nft_ctx_buffer_output");
-	SYM(ctx_buffer_error, "nft_ctx_buffer_error");
-	SYM(ctx_get_output_buffer, "nft_ctx_get_output_buffer");
-	SYM(ctx_get_error_buffer, "nft_ctx_get_error_buffer");
-	SYM(ctx_output_set_flags, "nft_ctx_output_set_flags");
-	SYM(run_cmd_from_buffer, "nft_run_cmd_from_buffer");
+#define SYM(field, name) { name, (void **)&lib.field }
+	const struct dl_sym syms[] = {
+		SYM(ctx_new, "nft_ctx_new"),
+		SYM(ctx_free, "nft_ctx_free"),
+		SYM(ctx_buffer_output, "nft_ctx_buffer_output"),
+		SYM(ctx_buffer_error, "nft_ctx_buffer_error"),
+		SYM(ctx_get_output_buffer, "nft_ctx_get_output_buffer"),
+		SYM(ctx_get_error_buffer, "nft_ctx_get_error_buffer"),
+		SYM(ctx_output_set_flags, "nft_ctx_output_set_flags"),
+		SYM(run_cmd_from_buffer, "nft_run_cmd_from_buffer"),
+	};
 #undef SYM
-	lib.handle = h;
-	return true;
+	/* The callers say what to install when it is missing. */
+	struct cell_err ignored;
+	lib.handle = dl_load("libnftables.so.1", syms, ARRAY_SIZE(syms),
+			     &ignored);
+	return lib.handle != NULL;
 }
 
 static void nft_ctx_freep(struct nft_ctx **c)
