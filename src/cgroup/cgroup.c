@@ -86,23 +86,6 @@ static bool same_set(const char *a, const char *b)
 	return na == nb;
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape_octal(char *s)
-{
-	char *w = s;
-	for (char *r = s; *r;) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] &&
-		    r[3]) {
-			*w++ = (char)(((r[1] - '0') << 6) | ((r[2] - '0') << 3) |
-				      (r[3] - '0'));
-			r += 4;
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = '\0';
-}
-
 /* The caller's cgroup (malloc'd) in the hierarchy whose /proc/self/cgroup
  * controller field is `ctrls` ("" for v2), or NULL. */
 static char *own_cgroup(const char *proc_cgroup, const char *ctrls)
@@ -152,7 +135,7 @@ static void layout_free(struct cgroup_layout *l)
 	free(l->v1);
 	free(l->v2_mount);
 	free(l->v2_dir);
-	free(l->mountinfo);
+	mountinfo_free(&l->mounts);
 	free(l);
 }
 
@@ -176,47 +159,25 @@ static int layout_build(struct cgroup_layout *l, enum cgroup_mode mode,
 			const char *path, bool relative, char **v2_own,
 			char **first_own, struct cell_err *e)
 {
-	_cleanup_free_ char *mi = NULL, *pc = NULL;
-	int r = file_read_at(AT_FDCWD, "/proc/self/mountinfo", 0, &mi, NULL, e);
+	_cleanup_free_ char *pc = NULL;
+	/* Kept (in the layout): the container's init mounts the same
+	   hierarchies and need not read the table again. */
+	mountinfo_free(&l->mounts);
+	int r = mountinfo_read("/proc/self/mountinfo", &l->mounts, e);
 	if (r < 0)
 		return cell_err_wrap(e, "cgroup");
 	r = file_read_at(AT_FDCWD, "/proc/self/cgroup", 0, &pc, NULL, e);
 	if (r < 0)
 		return cell_err_wrap(e, "cgroup");
-	/* Kept whole (the loop below splits it): the container's init
-	   mounts the same hierarchies and need not read it again. */
-	free(l->mountinfo);
-	if (!(l->mountinfo = strdup(mi)))
-		return cell_err_sys(e, ENOMEM, "cgroup");
 
 	const char *want_v2 = mode == CGROUP_MODE_UNIFIED ? CGROUP_MNT
 				: mode == CGROUP_MODE_HYBRID
 					? CGROUP_MNT "/unified"
 					: NULL;
-	char *save = NULL;
-	for (char *line = strtok_r(mi, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		/* id parent maj:min root mountpoint opts [optional...] - type
-		   source superopts */
-		char *f[6] = {0};
-		char *s2 = NULL, *p = line;
-		for (int i = 0; i < 5; i++) {
-			f[i] = strtok_r(p, " ", &s2);
-			p = NULL;
-		}
-		char *sep = strstr(s2 ? s2 : "", " - ");
-		if (!f[4] || !sep)
-			continue;
-		char *s3 = NULL;
-		char *type = strtok_r(sep + 3, " ", &s3);
-		strtok_r(NULL, " ", &s3); /* source */
-		char *superopts = strtok_r(NULL, " ", &s3);
-		if (!type || !superopts)
-			continue;
-		char *root = f[3], *mnt = f[4];
-		unescape_octal(root);
-		unescape_octal(mnt);
-
+	for (size_t i = 0; i < l->mounts.n; i++) {
+		const struct mountinfo_entry *m = &l->mounts.v[i];
+		const char *type = m->fstype, *root = m->root;
+		const char *mnt = m->mountpoint;
 		if (strcmp(type, "cgroup2") == 0 && want_v2 &&
 		    strcmp(mnt, want_v2) == 0 && !l->v2_mount) {
 			l->v2_mount = strdup(mnt);
@@ -232,6 +193,9 @@ static int layout_build(struct cgroup_layout *l, enum cgroup_mode mode,
 		char ctrls[256] = "";
 		bool dup = false;
 		char *s4 = NULL;
+		_cleanup_free_ char *superopts = strdup(m->superopts);
+		if (!superopts)
+			return cell_err_sys(e, ENOMEM, "cgroup");
 		for (char *o = strtok_r(superopts, ",", &s4); o;
 		     o = strtok_r(NULL, ",", &s4)) {
 			if (!is_v1_controller(o))
@@ -457,9 +421,10 @@ oom:
 	return cell_err_sys(e, ENOMEM, "cgroup");
 }
 
-const char *cgroup_mountinfo(const struct cgroup *cg)
+const struct mountinfo *cgroup_mountinfo(const struct cgroup *cg)
 {
-	return cg && cg->layout ? cg->layout->mountinfo : NULL;
+	return cg && cg->layout && cg->layout->mounts.n ? &cg->layout->mounts
+							 : NULL;
 }
 
 void cgroup_free(struct cgroup *cg)

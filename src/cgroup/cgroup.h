@@ -24,6 +24,7 @@ enum cgroup_mode {
 
 struct cgroup;
 struct cgroup_layout; /* private to src/cgroup: where each hierarchy lives */
+struct mountinfo;     /* util/mountinfo.h */
 
 struct cgroup_ops {
 	const char *name; /* "v2", "v1", "hybrid", "systemd" */
@@ -96,7 +97,7 @@ void cgroup_free(struct cgroup *cg);
 /* The runtime's /proc/self/mountinfo as cgroup_new read it (NULL for a
  * cgroup from a saved state, or the systemd driver's): the hierarchies
  * an init with a copy of this mount table mounts. */
-const char *cgroup_mountinfo(const struct cgroup *cg);
+const struct mountinfo *cgroup_mountinfo(const struct cgroup *cg);
 
 /* The cgroup's place in every hierarchy as JSON, for the state (NULL for
  * the systemd driver); and the cgroup back from it, without reading the

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "cgroup/cgroup.h"
+#include "util/mountinfo.h"
 
 #define CGROUP_MNT "/sys/fs/cgroup"
 
@@ -30,8 +31,8 @@ struct cgroup_layout {
 	char *v2_mount; /* NULL on legacy */
 	char *v2_dir;   /* NULL on legacy */
 	bool default_path; /* cgroupsPath was not given */
-	char *mountinfo;   /* the mount table it was read from, as read;
-			      NULL when it came from a saved state */
+	struct mountinfo mounts; /* the mount table it was read from; empty
+				    when it came from a saved state */
 };
 
 extern const struct cgroup_ops cgroup_v1_ops;     /* legacy and hybrid */

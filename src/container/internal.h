@@ -46,7 +46,8 @@ struct init_ctx {
 	struct sec_seccomp *seccomp;
 	int cgroup_fds[16]; /* v1 `tasks` files the init joins itself through */
 	const char *cgroup_path; /* its cgroup below each hierarchy's root */
-	const char *host_mountinfo; /* ours, when its mount table is a copy */
+	const struct mountinfo *host_mountinfo; /* ours, when its mount table
+						    is a copy (read only) */
 	/* A run whose init shares our memory (launch_clone): we sleep until
 	   it execs, so START is not sent, and not waited for. */
 	bool start_implied;

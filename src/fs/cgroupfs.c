@@ -171,18 +171,15 @@ static int mount_v1(const struct rootfs_ctx *ctx, int targetfd,
 {
 	const char *cgpath = ctx->cgroup_path;
 	bool cgns = ctx->config->linux.namespaces[OCI_NS_CGROUP].enabled;
-	struct mountinfo mi = { 0 };
+	struct mountinfo read_here = { 0 };
+	const struct mountinfo *mi = ctx->host_mountinfo;
 	_cleanup_free_ char *self = NULL;
-	int r;
-	if (ctx->host_mountinfo) {
-		char *copy = strdup(ctx->host_mountinfo);
-		r = copy ? mountinfo_parse(copy, &mi, e)
-			 : cell_err_sys(e, ENOMEM, "cgroup mount");
-	} else {
-		r = mountinfo_read("/proc/self/mountinfo", &mi, e);
+	int r = 0;
+	if (!mi) {
+		if ((r = mountinfo_read("/proc/self/mountinfo", &read_here, e)) < 0)
+			return r;
+		mi = &read_here;
 	}
-	if (r < 0)
-		return r;
 	_cleanup_close_ int tmpfs = -1;
 	if (!cgpath && !cgns &&
 	    (r = file_read_at(AT_FDCWD, "/proc/self/cgroup", 0, &self, NULL,
@@ -199,8 +196,8 @@ static int mount_v1(const struct rootfs_ctx *ctx, int targetfd,
 	if (r < 0)
 		goto out;
 
-	for (size_t i = 0; i < mi.n && r == 0; i++) {
-		const struct mountinfo_entry *h = &mi.v[i];
+	for (size_t i = 0; i < mi->n && r == 0; i++) {
+		const struct mountinfo_entry *h = &mi->v[i];
 		const char *base = strrchr(h->mountpoint, '/');
 		if (!base || !base[1] ||
 		    strncmp(h->mountpoint, "/sys/fs/cgroup/", 15) != 0 ||
@@ -243,7 +240,7 @@ static int mount_v1(const struct rootfs_ctx *ctx, int targetfd,
 					 m->destination);
 	}
 out:
-	mountinfo_free(&mi);
+	mountinfo_free(&read_here);
 	if (r == 0 && tmpfs < 0)
 		return tmpfs;
 	return r;

@@ -6,42 +6,8 @@
 #include <stddef.h>
 
 #include "fs/fs.h"
+#include "util/mountinfo.h"
 #include "util/syscalls.h"
-
-/* One line of /proc/<pid>/mountinfo; strings are unescaped (\040 -> ' ')
- * and point into the text the table was parsed from. */
-struct mountinfo_entry {
-	int id;
-	int parent;
-	unsigned int major;
-	unsigned int minor;
-	char *root;
-	char *mountpoint;
-	char *options;   /* per-mount: "rw,nosuid,relatime" */
-	char *optional;  /* "shared:1 master:2", may be "" */
-	char *fstype;
-	char *source;
-	char *superopts; /* per-superblock: "rw,cpu" */
-};
-
-struct mountinfo {
-	struct mountinfo_entry *v;
-	size_t n;
-	char *text; /* owned: the entries' strings live in it */
-};
-
-/* Parse `path` (e.g. "/proc/self/mountinfo"). */
-int mountinfo_read(const char *path, struct mountinfo *out,
-		   struct cell_err *e);
-/* Parse a malloc'd text (split in place); the table owns it after, also
- * on failure. */
-int mountinfo_parse(char *text, struct mountinfo *out, struct cell_err *e);
-void mountinfo_free(struct mountinfo *mi);
-
-/* The entry whose mount point is the longest prefix of the absolute,
- * symlink-free `path` (the mount that contains it); NULL if none. */
-const struct mountinfo_entry *mountinfo_find_containing(
-	const struct mountinfo *mi, const char *path);
 
 /* linux.rootfsPropagation, or the default MS_SLAVE|MS_REC. */
 unsigned long fs_rootfs_propagation(const struct oci_config *c);

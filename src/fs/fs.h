@@ -24,6 +24,8 @@ struct rootfs_state {
 	int devnull_tree;
 };
 
+struct mountinfo; /* util/mountinfo.h */
+
 struct rootfs_ctx {
 	const struct oci_config *config;
 	const char *rootfs; /* absolute host path of the root filesystem */
@@ -41,7 +43,7 @@ struct rootfs_ctx {
 	const char *cgroup_path;    /* the container's cgroup below each
 				       hierarchy's root ("/cell-<id>"), for
 				       "cgroup" mounts; NULL = unknown */
-	const char *host_mountinfo; /* the runtime's mountinfo, read before
+	const struct mountinfo *host_mountinfo; /* the runtime's, read before
 				       the clone, when this mount table is a
 				       copy of its: "cgroup" mounts find
 				       the hierarchies there; NULL = read

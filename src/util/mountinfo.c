@@ -2,9 +2,11 @@
  *   36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
  * The optional fields end at " - "; path fields escape space, tab, newline
  * and backslash as \ooo. */
-#include "fs/fs-internal.h"
+#include "util/mountinfo.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,7 +110,10 @@ static int parse_line(char *line, struct mountinfo_entry *m)
 	return 0;
 }
 
-int mountinfo_parse(char *text, struct mountinfo *out, struct cell_err *e)
+/* Parse a malloc'd text (split in place); the table owns it after, also
+ * on failure. */
+static int mountinfo_parse(char *text, struct mountinfo *out,
+			   struct cell_err *e)
 {
 	struct mountinfo mi = { .text = text };
 	size_t cap = 0;
