@@ -12,6 +12,7 @@
 #include "cli/people.h"
 #include "ns/ns.h"
 #include "trace/trace.h"
+#include "util/cleanup.h"
 #include "util/log.h"
 
 static const struct cli_cmd commands[] = {
@@ -81,6 +82,26 @@ int cli_usage_error(const char *verb, const char *fmt, ...)
 	return 1;
 }
 
+/* The kernel's signal names, as kill(1) and runc spell them (glibc's
+ * sigabbrev_np is glibc's alone; the static build is musl). */
+static const char *const signal_names[] = {
+	[SIGHUP] = "HUP",	  [SIGINT] = "INT",	[SIGQUIT] = "QUIT",
+	[SIGILL] = "ILL",	  [SIGTRAP] = "TRAP",	[SIGABRT] = "ABRT",
+	[SIGBUS] = "BUS",	  [SIGFPE] = "FPE",	[SIGKILL] = "KILL",
+	[SIGUSR1] = "USR1",	  [SIGSEGV] = "SEGV",	[SIGUSR2] = "USR2",
+	[SIGPIPE] = "PIPE",	  [SIGALRM] = "ALRM",	[SIGTERM] = "TERM",
+	[SIGSTKFLT] = "STKFLT",	  [SIGCHLD] = "CHLD",	[SIGCONT] = "CONT",
+	[SIGSTOP] = "STOP",	  [SIGTSTP] = "TSTP",	[SIGTTIN] = "TTIN",
+	[SIGTTOU] = "TTOU",	  [SIGURG] = "URG",	[SIGXCPU] = "XCPU",
+	[SIGXFSZ] = "XFSZ",	  [SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF",
+	[SIGWINCH] = "WINCH",	  [SIGIO] = "IO",	[SIGPWR] = "PWR",
+	[SIGSYS] = "SYS",
+};
+
+/* RTMIN+n and RTMAX-n count from the kernel's 34 and 64, as runc and
+ * glibc do (musl's SIGRTMIN is 35: it keeps one more for itself). */
+enum { RT_MIN = 34, RT_MAX = 64 };
+
 int cli_parse_signal(const char *s)
 {
 	if (!s || !*s)
@@ -91,18 +112,16 @@ int cli_parse_signal(const char *s)
 		return n > 0 && n < NSIG ? (int)n : -1;
 	if (!strncasecmp(s, "SIG", 3))
 		s += 3;
-	for (int sig = 1; sig < NSIG; sig++) {
-		const char *abbr = sigabbrev_np(sig);
-		if (abbr && !strcasecmp(abbr, s))
-			return sig;
-	}
+	for (size_t sig = 1; sig < ARRAY_SIZE(signal_names); sig++)
+		if (signal_names[sig] && !strcasecmp(signal_names[sig], s))
+			return (int)sig;
 	if (!strncasecmp(s, "RTMIN+", 6) || !strncasecmp(s, "RTMAX-", 6)) {
 		n = strtol(s + 6, &end, 10);
 		if (*end || n < 0)
 			return -1;
-		int sig = s[3] == 'I' || s[3] == 'i' ? SIGRTMIN + (int)n
-						     : SIGRTMAX - (int)n;
-		return sig >= SIGRTMIN && sig <= SIGRTMAX ? sig : -1;
+		int sig = s[3] == 'I' || s[3] == 'i' ? RT_MIN + (int)n
+						     : RT_MAX - (int)n;
+		return sig >= RT_MIN && sig <= RT_MAX ? sig : -1;
 	}
 	return -1;
 }

@@ -105,7 +105,10 @@ static int apply_priorities(const struct oci_process *p, struct cell_err *e)
 	}
 	if (p->has_scheduler) {
 		struct sched_param sp = { .sched_priority = p->sched_priority };
-		if (sched_setscheduler(0, p->sched_policy, &sp) < 0)
+		/* the system call: musl's wrapper refuses it (ENOSYS), as
+		   Linux sets one thread where POSIX means the process -- and
+		   this process has one thread */
+		if (syscall(SYS_sched_setscheduler, 0, p->sched_policy, &sp) < 0)
 			return cell_err_sys(e, errno, "process.scheduler");
 		if (p->sched_nice && setpriority(PRIO_PROCESS, 0, p->sched_nice) < 0)
 			return cell_err_sys(e, errno, "process.scheduler.nice");

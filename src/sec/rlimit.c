@@ -60,13 +60,13 @@ static int apply_one(const struct oci_rlimit *r, struct cell_err *e)
 	EXPLAIN("a per-process resource limit the kernel enforces",
 		"setrlimit(%s, soft %llu, hard %llu)", name,
 		(unsigned long long)r->soft, (unsigned long long)r->hard);
-	if (setrlimit((__rlimit_resource_t)r->resource, &rl) == 0)
+	if (setrlimit((int)r->resource, &rl) == 0)
 		return 0;
 
 	int err = errno;
 	struct rlimit cur;
 	if (err == EPERM &&
-	    getrlimit((__rlimit_resource_t)r->resource, &cur) == 0 &&
+	    getrlimit((int)r->resource, &cur) == 0 &&
 	    rl.rlim_max > cur.rlim_max)
 		return cell_err_sys(e, err,
 				    "%s: cannot raise the hard limit to %llu",

@@ -1,5 +1,7 @@
 /* System calls that glibc (2.36, Debian 12) does not wrap, or wraps in
- * headers that clash with the kernel's: wrapped here once, with sys_ names. */
+ * headers that clash with the kernel's: wrapped here once, with sys_ names.
+ * glibc's <sys/mount.h> has the new mount API's types; musl's (the static
+ * build) leaves them to the kernel's <linux/mount.h>. */
 #ifndef CELL_UTIL_SYSCALLS_H
 #define CELL_UTIL_SYSCALLS_H
 
@@ -10,6 +12,9 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mount.h>
+#ifndef __GLIBC__
+#include <linux/mount.h>
+#endif
 #include <sys/syscall.h>
 #include <unistd.h>
 
