@@ -6,7 +6,17 @@
 
 BUILD   ?= build
 PREFIX  ?= /usr/local
+# Two builds of one source (docs/DEVELOPING.md, "Two builds"):
+#   $(BUILD)/cell       the runtime: static, musl -- what is run and installed
+#   $(BUILD)/full/cell  the full runtime: glibc, dynamic; the static one hands
+#                       it the commands that need libsystemd, libnftables or
+#                       libmnl (installed as libexec/cell/cell); unit tests
+FULL    := $(BUILD)/full
 CELL    := $(CURDIR)/$(BUILD)/cell
+# gcc with Debian's musl (musl-tools), linking static-pie: musl-gcc's own
+# specs link a dynamic PIE against /lib/ld-musl-*.so.1.
+MUSL_TRIPLET := $(shell gcc -dumpmachine | sed 's/-gnu$$/-musl/')
+MUSL_SPECS   := /usr/lib/$(MUSL_TRIPLET)/musl-gcc.specs
 
 # Debian packages: build, test and demo dependencies (apt-get only).
 # The engines (docker.io, containerd) are test dependencies: the tests start
@@ -22,17 +32,27 @@ PKGS := gcc meson ninja-build pkg-config libjansson-dev libseccomp-dev \
         docker.io containerd crun iptables umoci skopeo \
         libsystemd-dev systemd dbus dbus-user-session apparmor \
         python3-grpcio python3-grpc-tools valgrind \
-        containernetworking-plugins libc6-dev
+        containernetworking-plugins libc6-dev musl-tools
 
 .PHONY: all build deps demo check install bench fuzz clean unit integration
 
 all: build
 
-build: $(BUILD)/build.ninja
+build: $(BUILD)/build.ninja $(FULL)/build.ninja
+	ninja -C $(FULL)
 	ninja -C $(BUILD)
 
 $(BUILD)/build.ninja:
-	meson setup $(BUILD) -Dtest_hooks=true
+	@[ -f $(MUSL_SPECS) ] || { echo "no $(MUSL_SPECS): apt-get install musl-tools (make deps)"; exit 1; }
+	mkdir -p $(BUILD)
+	sed -e 's|/Scrt1\.o|/rcrt1.o|' \
+	    -e 's|-dynamic-linker [^ ]*|%{!nostdlib:-static -pie --no-dynamic-linker -z text}|' \
+	    $(MUSL_SPECS) >$(BUILD)/musl-static-pie.specs
+	CC="gcc -specs=$(CURDIR)/$(BUILD)/musl-static-pie.specs" meson setup $(BUILD) \
+	    -Dtests=disabled -Dtest_hooks=true -Dfull_runtime=$(CURDIR)/$(FULL)/cell
+
+$(FULL)/build.ninja: $(BUILD)/build.ninja
+	meson setup $(FULL) -Dtest_hooks=true
 
 deps:
 	@missing=$$(for p in $(PKGS); do \
@@ -53,16 +73,17 @@ demo: deps build
 	CELL=$(CELL) sh scripts/demo.sh
 
 check: deps build
-	CELL=$(CELL) BUILD=$(BUILD) sh tests/run-all.sh
+	CELL=$(CELL) BUILD=$(BUILD) FULL=$(FULL) sh tests/run-all.sh
 
 unit: build
-	meson test -C $(BUILD) --suite unit --print-errorlogs
+	meson test -C $(FULL) --suite unit --print-errorlogs
 
 integration: build
 	CELL=$(CELL) bats tests/integration
 
 install: deps build
 	install -D -m 0755 $(BUILD)/cell $(DESTDIR)$(PREFIX)/bin/cell
+	install -D -m 0755 $(FULL)/cell $(DESTDIR)$(PREFIX)/libexec/cell/cell
 	mkdir -p $(DESTDIR)$(PREFIX)/share/man/man1
 	go-md2man -in docs/cell.1.md -out $(DESTDIR)$(PREFIX)/share/man/man1/cell.1
 	@if [ -f contrib/bash-completion/cell ]; then \

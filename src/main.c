@@ -3,6 +3,7 @@
 #include <sys/random.h>
 
 #include "cli/cli.h"
+#include "util/dl.h"
 
 int main(int argc, char **argv)
 {
@@ -12,5 +13,6 @@ int main(int argc, char **argv)
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed) &&
 	    seed != 0)
 		json_object_seed(seed);
+	dl_handoff_init(argv);
 	return cli_main(argc, argv);
 }

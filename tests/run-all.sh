@@ -10,6 +10,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 BUILD=${BUILD:-build}
 CELL=${CELL:-$top/$BUILD/cell}
+# the full (glibc) build: the unit tests, and valgrind (which cannot follow
+# the static build's malloc)
+FULL=${FULL:-$BUILD/full}
 STAGES=${STAGES:-"unit integration legacy asan v2 systemd fuzz"}
 log=$(mktemp -d /tmp/cell-check.XXXXXX)
 passed=0 failed=0 skipped=0
@@ -62,7 +65,7 @@ run_tap() { # name, a command that prints TAP...
 
 if wants unit; then
 	stage "unit tests (cmocka)"
-	run_cmocka "$BUILD"
+	run_cmocka "$FULL"
 fi
 
 if wants integration; then
@@ -113,7 +116,7 @@ fi
 
 if wants asan; then
 	stage "valgrind: the CLI paths"
-	out=$(CELL=$CELL sh tests/valgrind.sh 2>&1)
+	out=$(CELL=$top/$FULL/cell sh tests/valgrind.sh 2>&1)
 	echo "$out" | head -40
 	line=$(echo "$out" | grep '^valgrind: [0-9]' | tail -1)
 	set -- $(echo "${line#valgrind: }" | sed 's/[^0-9 ]//g')

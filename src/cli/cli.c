@@ -13,28 +13,29 @@
 #include "ns/ns.h"
 #include "trace/trace.h"
 #include "util/cleanup.h"
+#include "util/dl.h"
 #include "util/log.h"
 
 static const struct cli_cmd commands[] = {
-	{ "create", cmd_create, "create a container (its init waits for start)" },
-	{ "start", cmd_start, "run the process of a created container" },
-	{ "run", cmd_run, "create + start + wait; or `run [OPTIONS] -- CMD`" },
-	{ "state", cmd_state, "print a container's OCI state JSON" },
-	{ "list", cmd_list, "list containers" },
-	{ "kill", cmd_kill, "send a signal to a container's init (or --all)" },
-	{ "delete", cmd_delete, "delete a stopped container (or --force)" },
-	{ "pause", cmd_pause, "freeze every process of a container" },
-	{ "resume", cmd_resume, "thaw a paused container" },
-	{ "ps", cmd_ps, "list the processes of a container" },
-	{ "exec", cmd_exec, "run a new process in a running container" },
-	{ "update", cmd_update, "change a container's resource limits" },
-	{ "events", cmd_events, "resource usage and OOM events (--stats once)" },
-	{ "spec", cmd_spec, "write a default config.json" },
-	{ "explain", cmd_explain, "the kernel calls that isolate a bundle's container" },
-	{ "features", cmd_features, "print what this runtime supports (JSON)" },
-	{ "stats", people_stats, "live resource usage of running containers" },
-	{ "stop", people_stop, "stop a container (TERM, wait, KILL) and remove it" },
-	{ "logs", people_logs, "the output of a container run with -d" },
+	{ "create", cmd_create, "create a container (its init waits for start)", true },
+	{ "start", cmd_start, "run the process of a created container", false },
+	{ "run", cmd_run, "create + start + wait; or `run [OPTIONS] -- CMD`", true },
+	{ "state", cmd_state, "print a container's OCI state JSON", false },
+	{ "list", cmd_list, "list containers", false },
+	{ "kill", cmd_kill, "send a signal to a container's init (or --all)", false },
+	{ "delete", cmd_delete, "delete a stopped container (or --force)", true },
+	{ "pause", cmd_pause, "freeze every process of a container", false },
+	{ "resume", cmd_resume, "thaw a paused container", false },
+	{ "ps", cmd_ps, "list the processes of a container", false },
+	{ "exec", cmd_exec, "run a new process in a running container", false },
+	{ "update", cmd_update, "change a container's resource limits", true },
+	{ "events", cmd_events, "resource usage and OOM events (--stats once)", false },
+	{ "spec", cmd_spec, "write a default config.json", false },
+	{ "explain", cmd_explain, "the kernel calls that isolate a bundle's container", true },
+	{ "features", cmd_features, "print what this runtime supports (JSON)", false },
+	{ "stats", people_stats, "live resource usage of running containers", false },
+	{ "stop", people_stop, "stop a container (TERM, wait, KILL) and remove it", true },
+	{ "logs", people_logs, "the output of a container run with -d", false },
 };
 
 static void usage(FILE *f)
@@ -255,6 +256,12 @@ int cli_main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, name))
 			continue;
+		struct cell_err e;
+		if (g.systemd_cgroup && commands[i].systemd_bus &&
+		    dl_handoff("--systemd-cgroup", &e) < 0) {
+			log_error("%s: %s", name, e.msg);
+			return 1;
+		}
 		optind++;
 		int sub_argc = argc - optind + 1;
 		char **sub_argv = argv + optind - 1;
@@ -265,7 +272,6 @@ int cli_main(int argc, char **argv)
 			.path = g.trace,
 			.command = name,
 		};
-		struct cell_err e;
 		if (trace_setup(&to, &e) < 0) {
 			log_error("%s: %s", name, e.msg);
 			return 1;

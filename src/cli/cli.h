@@ -23,6 +23,9 @@ struct cli_cmd {
 	const char *name;
 	int (*run)(const struct cli_globals *g, int argc, char **argv);
 	const char *summary;
+	/* with --systemd-cgroup it may talk to systemd (D-Bus): the static
+	   build hands it to the full runtime before it starts */
+	bool systemd_bus;
 };
 
 int cli_main(int argc, char **argv);

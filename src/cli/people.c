@@ -24,6 +24,7 @@
 #include "container/container.h"
 #include "trace/trace.h"
 #include "util/cleanup.h"
+#include "util/dl.h"
 #include "util/file.h"
 #include "util/log.h"
 #include "util/syscalls.h"
@@ -208,6 +209,14 @@ int people_run(const struct cli_globals *g, int argc, char **argv)
 		people_opts_free(&o);
 		return PEOPLE_EXIT_ERROR;
 	}
+	bool networked = o.net == NET_MODE_BRIDGE || o.net == NET_MODE_SLIRP;
+	/* a bridge (netlink) and published ports (nftables): the static
+	   build hands the whole run to the full runtime (util/dl.h) */
+	if (networked && dl_handoff("--net", &e) < 0) {
+		log_error("run %s: %s", o.name, e.msg);
+		people_opts_free(&o);
+		return PEOPLE_EXIT_ERROR;
+	}
 	int code = PEOPLE_EXIT_ERROR;
 	_cleanup_free_ char *dir = NULL;
 	json_t *cfg = NULL;
@@ -228,7 +237,6 @@ int people_run(const struct cli_globals *g, int argc, char **argv)
 		log_error("run %s: image %s", o.name, e.msg);
 		goto out;
 	}
-	bool networked = o.net == NET_MODE_BRIDGE || o.net == NET_MODE_SLIRP;
 	if (networked && net_gc(g->root, &e) < 0)
 		log_warn("run: network cleanup: %s", e.msg);
 	if (people_dir_create(g->root, &o, &dir, &e) < 0) {

@@ -260,6 +260,13 @@ int people_stop(const struct cli_globals *g, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error("stop", "expected a container name");
+	/* all of them, before the first is stopped: a handoff runs this
+	   whole command again */
+	for (int i = optind; i < argc; i++) {
+		struct cell_err e;
+		if (container_hand_over(g->root, argv[i], &e) < 0)
+			return cli_fail("stop", argv[i], &e);
+	}
 	int rc = 0;
 	for (int i = optind; i < argc; i++)
 		if (stop_one(g->root, argv[i], (int)secs))

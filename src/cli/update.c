@@ -116,6 +116,11 @@ int cmd_update(const struct cli_globals *g, int argc, char **argv)
 	}
 	const char *id = argv[optind];
 	struct cell_err e;
+	/* before -r - reads the caller's stdin: the full runtime reads it */
+	if (container_hand_over(g->root, id, &e) < 0) {
+		json_decref(res);
+		return cli_fail("update", id, &e);
+	}
 	if (file) {
 		_cleanup_free_ char *text = NULL;
 		int r = strcmp(file, "-")

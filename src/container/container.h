@@ -48,6 +48,11 @@ int container_run(const struct create_opts *o, int *exit_code,
 int container_start(const char *root, const char *id, struct cell_err *e);
 int container_kill(const char *root, const char *id, int sig, bool all,
 		   struct cell_err *e);
+/* The static build: exec the full runtime (util/dl.h) if the container
+ * needs its libraries -- a systemd scope, a network of cell's own -- for
+ * what the command is about to do; 0 if not (or no such container).  For
+ * a command that has changed nothing yet. */
+int container_hand_over(const char *root, const char *id, struct cell_err *e);
 int container_delete(const char *root, const char *id, bool force,
 		     struct cell_err *e);
 int container_pause(const char *root, const char *id, bool pause,

@@ -22,6 +22,7 @@
 #include "net/net.h"
 #include "ns/ns.h"
 #include "util/cleanup.h"
+#include "util/dl.h"
 #include "util/log.h"
 #include "util/syscalls.h"
 
@@ -306,12 +307,37 @@ int container_destroy(struct container *c, struct cgroup *known,
 	return container_remove_dir(c, e);
 }
 
+/* A systemd scope (stopped and changed through D-Bus) and a network of
+ * cell's own (veth, nftables rules) need libraries only the full runtime
+ * loads: in the static build, a command that is to delete or update such
+ * a container hands itself over, before it changes anything. */
+static int hand_over_if_needed(const struct container *c, struct cell_err *e)
+{
+	if (!dl_static())
+		return 0;
+	if (c->systemd_cgroup)
+		return dl_handoff("a systemd-managed container", e);
+	if (faccessat(c->dirfd, NET_STATE_FILE, F_OK, 0) == 0)
+		return dl_handoff("a container with a network", e);
+	return 0;
+}
+
+int container_hand_over(const char *root, const char *id, struct cell_err *e)
+{
+	_cleanup_container_ struct container *c = NULL;
+	if (!dl_static() || container_load(root, id, false, &c, e) < 0)
+		return 0; /* the command itself says what is wrong */
+	return hand_over_if_needed(c, e);
+}
+
 int container_delete(const char *root, const char *id, bool force,
 		     struct cell_err *e)
 {
 	_cleanup_container_ struct container *c = NULL;
 	int r = container_load(root, id, true, &c, e);
 	if (r < 0)
+		return r;
+	if ((r = hand_over_if_needed(c, e)) < 0)
 		return r;
 	enum container_status s = container_status(c);
 	/* The spec: deleting anything not stopped is an error (runc lets a

@@ -29,10 +29,10 @@ use_runtime_copy() {
 	sha256sum "$RUNTIME" | cut -d' ' -f1 >"$TEST_DIR/runtime.sha256"
 }
 
-# The image a real attacker would ship: glibc's loader (so the host's
-# runtime can start inside), every library the runtime needs replaced by a
-# FIFO (so the loader blocks there and the process stays alive as long as
-# the attacker wants), /entry.sh whose interpreter is /proc/self/exe, and
+# The image a real attacker would ship: glibc's loader (so a dynamically
+# linked runtime can start inside), /entry.sh whose interpreter is
+# "/proc/self/exe --log=/victim.fifo" (so the runtime, static or not, blocks
+# opening its log, a FIFO, and stays alive as long as the attacker wants), and
 # /attack.sh: find the process running /entry.sh, open its /proc/PID/exe,
 # kill it, wait until it is gone (no more ETXTBSY), reopen the fd for
 # writing and write.  Results in /out/log.
@@ -41,16 +41,17 @@ setup_exe_attack() {
 	mkdir -p "$r/lib64" "$r/lib/x86_64-linux-gnu"
 	cp -L /lib64/ld-linux-x86-64.so.2 "$r/lib64/"
 	cp -L /lib/x86_64-linux-gnu/libc.so.6 "$r/lib/x86_64-linux-gnu/"
-	# The victim must live long enough to be caught: its loader blocks
-	# opening a FIFO -- /etc/ld.so.preload, which every dynamic start
-	# reads, and any library besides libc.
+	# The victim must live long enough to be caught: it blocks opening a
+	# FIFO -- the --log its interpreter line gives it; a dynamic one
+	# earlier, in its loader: /etc/ld.so.preload, which every dynamic
+	# start reads, and any library besides libc.
 	mkdir -p "$r/etc"
-	mkfifo "$r/etc/ld.so.preload"
-	for lib in $(ldd "$RUNTIME" | awk '$2 == "=>" { print $1 }'); do
+	mkfifo "$r/victim.fifo" "$r/etc/ld.so.preload"
+	for lib in $(ldd "$RUNTIME" 2>/dev/null | awk '$2 == "=>" { print $1 }'); do
 		case "$lib" in libc.so.*) continue ;; esac
 		mkfifo "$r/lib/x86_64-linux-gnu/$lib"
 	done
-	printf '#!/proc/self/exe\n' >"$r/entry.sh"
+	printf '#!/proc/self/exe --log=/victim.fifo\n' >"$r/entry.sh"
 	chmod 0755 "$r/entry.sh"
 	cat >"$r/attack.sh" <<-'EOS'
 		#!/bin/sh
@@ -62,7 +63,7 @@ setup_exe_attack() {
 		while [ -z "$pid" ] && [ "$(date +%s)" -lt $end ]; do
 			for d in /proc/[0-9]*; do
 				case "$(tr '\0' ' ' <$d/cmdline 2>/dev/null)" in
-				"/proc/self/exe /entry.sh"*) pid=${d#/proc/} ;;
+				"/proc/self/exe --log=/victim.fifo /entry.sh"*) pid=${d#/proc/} ;;
 				esac
 			done
 			n=$((n + 1))

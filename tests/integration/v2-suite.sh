@@ -30,7 +30,8 @@ if [ -z "${CELL_TEST_SCRATCH_DISK:-}" ] &&
 	export CELL_TEST_SCRATCH_DISK=/dev/vda
 	echo "v2: scratch disk $CELL_TEST_SCRATCH_DISK"
 fi
-for t in "$BUILD"/tests/unit/test_cgroup; do
+# the unit tests are the full build's (make: $BUILD/full), or this one's
+for t in "$BUILD"/full/tests/unit/test_cgroup "$BUILD"/tests/unit/test_cgroup; do
 	[ -x "$t" ] || continue
 	out=$("$t" 2>&1)
 	rc=$?
@@ -42,6 +43,7 @@ for t in "$BUILD"/tests/unit/test_cgroup; do
 	echo "v2 unit $(basename "$t"): $tp passed $tf failed $ts skipped"
 	[ "$tf" -eq 0 ] || echo "$out" | grep -E 'FAIL|error|Error' | head -20 | sed 's/^/  /'
 	p=$((p + tp)) f=$((f + tf)) s=$((s + ts))
+	break
 done
 suites=""
 for b in ${V2_SUITES:-lifecycle exec cgroup rootless}; do
