@@ -245,8 +245,8 @@ int cg_devices_bpf_apply(const char *v2_dir,
 	if (pfd < 0)
 		return pfd;
 	_cleanup_close_ int prog_fd = pfd;
-	_cleanup_close_ int cgfd = open(v2_dir, O_RDONLY | O_DIRECTORY |
-							O_CLOEXEC);
+	_cleanup_close_ int cgfd =
+	    openat(AT_FDCWD, v2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0)
 		return cell_err_sys(e, errno, "open %s", v2_dir);
 

@@ -47,7 +47,7 @@ int cg_write_keep(int *fd, const char *dir, const char *file,
 		return cell_err_sys(e, ENOMEM, "%s", file);
 	EXPLAIN(cg_file_purpose(file), "write %s \"%.*s\"", p,
 		(int)strcspn(value, "\n"), value);
-	if (*fd < 0 && (*fd = open(p, O_WRONLY | O_CLOEXEC)) < 0)
+	if (*fd < 0 && (*fd = openat(AT_FDCWD, p, O_WRONLY | O_CLOEXEC)) < 0)
 		return cell_err_sys(e, errno, "open %s", p);
 	size_t len = strlen(value);
 	ssize_t w = write(*fd, value, len);

@@ -22,7 +22,7 @@ int cg_oom_fd(struct cgroup *cg, struct cell_err *e)
 						    : "memory.oom_control");
 	if (!events)
 		return cell_err_sys(e, ENOMEM, "cgroup");
-	_cleanup_close_ int fd = open(events, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(AT_FDCWD, events, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cell_err_sys(e, errno, "open %s", events);
 	if (v2)

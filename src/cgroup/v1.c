@@ -272,7 +272,7 @@ static int v1_join_fds(struct cgroup *cg, int *fds, size_t max, size_t *n,
 			return cell_err_msg(e, E2BIG, "cgroup: too many hierarchies");
 		}
 		_cleanup_free_ char *p = cg_path(l->v1[i].dir, "tasks");
-		int fd = p ? open(p, O_WRONLY | O_CLOEXEC) : -1;
+		int fd = p ? openat(AT_FDCWD, p, O_WRONLY | O_CLOEXEC) : -1;
 		if (fd < 0) {
 			int err = p ? errno : ENOMEM;
 			cgroup_close_fds(fds, *n);
@@ -291,8 +291,8 @@ static int v1_hybrid_clone_fd(struct cgroup *cg)
 	if (!is_hybrid(cg))
 		return -1;
 	if (cg->v2_fd < 0)
-		cg->v2_fd = open(cg->layout->v2_dir,
-				 O_PATH | O_DIRECTORY | O_CLOEXEC);
+		cg->v2_fd = openat(AT_FDCWD, cg->layout->v2_dir,
+				   O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return cg->v2_fd;
 }
 

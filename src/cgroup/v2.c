@@ -206,8 +206,8 @@ static int v2_destroy(struct cgroup *cg, struct cell_err *e)
 static int v2_clone_fd(struct cgroup *cg)
 {
 	if (cg->v2_fd < 0)
-		cg->v2_fd = open(cg->layout->v2_dir,
-				 O_PATH | O_DIRECTORY | O_CLOEXEC);
+		cg->v2_fd = openat(AT_FDCWD, cg->layout->v2_dir,
+				   O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return cg->v2_fd;
 }
 

@@ -83,7 +83,7 @@ static int failure_status(const struct cell_err *e)
 
 static int redirect_stdin_null(void)
 {
-	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	int r = dup2(fd, STDIN_FILENO) < 0 ? -errno : 0;
@@ -96,7 +96,7 @@ static void record_exit(const char *dir, int code)
 	char buf[16];
 	int n = snprintf(buf, sizeof(buf), "%d\n", code);
 	struct cell_err ignored;
-	_cleanup_close_ int fd = open(dir, O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(AT_FDCWD, dir, O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0)
 		file_replace_at(fd, PEOPLE_EXIT, buf, (size_t)n, 0644, &ignored);
 }
@@ -115,7 +115,8 @@ __attribute__((noreturn)) static void monitor(const struct cli_globals *g,
 	_cleanup_free_ char *log = NULL;
 	if (asprintf(&log, "%s/%s", dir, PEOPLE_LOG) < 0)
 		_exit(PEOPLE_EXIT_ERROR);
-	int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	int fd = openat(AT_FDCWD, log,
+			O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (fd < 0 || redirect_stdin_null() < 0 || dup2(fd, STDOUT_FILENO) < 0 ||
 	    dup2(fd, STDERR_FILENO) < 0) {
 		dprintf(report, "%d cannot open %s: %s", EIO, log, strerror(errno));

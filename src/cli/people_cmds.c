@@ -28,7 +28,7 @@ int people_entry_load(const char *root, const char *name, struct people_entry *p
 	_cleanup_free_ char *dir = people_dir_path(root, name);
 	if (!dir)
 		return -ENOMEM;
-	_cleanup_close_ int fd = open(dir, O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(AT_FDCWD, dir, O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	struct cell_err e;
@@ -319,7 +319,7 @@ int people_logs(const struct cli_globals *g, int argc, char **argv)
 	_cleanup_free_ char *path = NULL;
 	if (!dir || asprintf(&path, "%s/%s", dir, PEOPLE_LOG) < 0)
 		return cli_usage_error("logs", "out of memory");
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT && access(dir, F_OK) == 0)
 			return cli_usage_error("logs", "%s: no log: it was not run with -d", name);

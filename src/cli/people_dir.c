@@ -161,7 +161,8 @@ int people_dir_create(const char *root, const struct people_opts *o,
 		return cell_err_sys(e, errno, "mkdir %s", dir);
 	}
 	_cleanup_close_ int etcfd = -1;
-	_cleanup_close_ int dirfd = open(dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int dirfd =
+	    openat(AT_FDCWD, dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0) {
 		r = cell_err_sys(e, errno, "open %s", dir);
 		goto fail;
@@ -204,7 +205,8 @@ int people_meta_write(const char *dir, const struct people_opts *o,
 	json_decref(m);
 	if (!text)
 		return cell_err_msg(e, ENOMEM, "meta.json");
-	_cleanup_close_ int dirfd = open(dir, O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int dirfd =
+	    openat(AT_FDCWD, dir, O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
 		return cell_err_sys(e, errno, "open %s", dir);
 	return file_replace_at(dirfd, PEOPLE_META, text, strlen(text), 0644, e);
@@ -259,7 +261,8 @@ static int remove_contents(int dirfd, dev_t dev, struct cell_err *e)
 
 int people_dir_remove(const char *dir, struct cell_err *e)
 {
-	_cleanup_close_ int fd = open(dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int fd =
+	    openat(AT_FDCWD, dir, O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : cell_err_sys(e, errno, "open %s", dir);
 	struct stat st;

@@ -516,7 +516,8 @@ static int cache_open(const char *root, struct cache *c, struct cell_err *e)
 		return cell_err_sys(e, -r, "mkdir %s", p);
 	if (!(c->path = realpath(p, NULL)))
 		return cell_err_sys(e, errno, "%s", p);
-	c->fd = open(c->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	c->fd = openat(AT_FDCWD, c->path,
+		       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (c->fd < 0)
 		return cell_err_sys(e, errno, "open %s", c->path);
 	if ((mkdirat(c->fd, "tmp", 0700) < 0 && errno != EEXIST) ||
@@ -579,7 +580,8 @@ static int layer_ensure(const struct cache *c, int srcfd, const struct layer_ref
 	int r = cache_mkdtemp(c, "layer", &tmp, e);
 	if (r < 0)
 		return r;
-	_cleanup_close_ int tmpfd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int tmpfd = openat(
+	    AT_FDCWD, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (tmpfd < 0 || fchmod(tmpfd, 0755) < 0)
 		r = cell_err_sys(e, errno, "%s", tmp);
 	else if ((r = untar(fd, tmp, true, e)) < 0 ||
@@ -601,12 +603,13 @@ static int src_open(const struct cache *c, const char *file, struct image_src *s
 	if (stat(file, &st) < 0)
 		return cell_err_sys(e, errno, "%s", file);
 	if (S_ISDIR(st.st_mode)) {
-		s->dirfd = open(file, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		s->dirfd =
+		    openat(AT_FDCWD, file, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		return s->dirfd < 0 ? cell_err_sys(e, errno, "%s", file) : 0;
 	}
 	if (!S_ISREG(st.st_mode))
 		return cell_err_msg(e, EINVAL, "%s: not a directory nor an archive", file);
-	_cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(AT_FDCWD, file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cell_err_sys(e, errno, "%s", file);
 	int r = cache_mkdtemp(c, "archive", &s->tmp, e);
@@ -614,7 +617,7 @@ static int src_open(const struct cache *c, const char *file, struct image_src *s
 		return r;
 	if ((r = untar(fd, s->tmp, false, e)) < 0)
 		return cell_err_wrap(e, "%s: not a tar archive", file);
-	s->dirfd = open(s->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	s->dirfd = openat(AT_FDCWD, s->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return s->dirfd < 0 ? cell_err_sys(e, errno, "%s", s->tmp) : 0;
 }
 

@@ -283,7 +283,8 @@ static int mount_image(struct people_image *img, const char *dir,
 	free((char *)o->rootfs);
 	o->rootfs = steal_ptr(&rootfs);
 
-	_cleanup_close_ int rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int rootfd =
+	    openat(AT_FDCWD, o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	int r = rootfd < 0 ? cell_err_sys(e, errno, "open %s", o->rootfs) : 0;
 	if (r == 0)
 		r = add_etc_files(rootfd, e);

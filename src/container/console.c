@@ -49,7 +49,8 @@ int console_open(const struct oci_process *p, bool bind_console,
 	/* /dev/pts is the devpts instance mounted for this container; going
 	   through /dev/ptmx could follow whatever the rootfs put there. */
 	_cleanup_close_ int m =
-		open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
+	    openat(AT_FDCWD, "/dev/pts/ptmx",
+		   O_RDWR | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
 	if (m < 0)
 		return cell_err_sys(e, errno, "console: open /dev/pts/ptmx");
 	if (unlockpt(m) < 0)

@@ -340,7 +340,8 @@ int container_exec(const struct exec_opts *o, int *exit_code,
 	TRACE_END(pre);
 	/* Only our children enter the pid namespace; nothing may fail
 	   between here and leaving it again after the clone. */
-	self_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	self_pidns =
+	    openat(AT_FDCWD, "/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	/* Not root: the child goes through the user namespace instead. */
 	x.via_userns = (x.ns_flags & CLONE_NEWUSER) && geteuid() != 0;
 	bool other_pidns = !x.via_userns &&

@@ -83,7 +83,7 @@ static int write_oom_score_adj(const struct oci_process *p, struct cell_err *e)
 	char buf[16];
 	snprintf(buf, sizeof(buf), "%d", p->oom_score_adj);
 	_cleanup_close_ int fd =
-		open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	    openat(AT_FDCWD, "/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, buf, strlen(buf)) < 0)
 		return cell_err_sys(e, errno, "process.oomScoreAdj: %s", buf);
 	return 0;

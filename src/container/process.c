@@ -124,8 +124,8 @@ static int apply_apparmor(const struct oci_process *p, struct cell_err *e)
 	if (!p->apparmor_profile || !*p->apparmor_profile)
 		return 0;
 	char on = 0;
-	int fd = open("/sys/module/apparmor/parameters/enabled",
-		      O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, "/sys/module/apparmor/parameters/enabled",
+			O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		if (read(fd, &on, 1) != 1)
 			on = 0;
@@ -136,9 +136,11 @@ static int apply_apparmor(const struct oci_process *p, struct cell_err *e)
 			  p->apparmor_profile);
 		return 0;
 	}
-	fd = open("/proc/thread-self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+	fd = openat(AT_FDCWD, "/proc/thread-self/attr/apparmor/exec",
+		    O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		fd = open("/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
+		fd = openat(AT_FDCWD, "/proc/thread-self/attr/exec",
+			    O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cell_err_sys(e, errno, "process.apparmorProfile");
 	char buf[512];

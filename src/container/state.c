@@ -71,7 +71,7 @@ static int open_root(const char *root, bool create, struct cell_err *e)
 		if (r < 0)
 			return cell_err_sys(e, -r, "create state root %s", root);
 	}
-	int fd = open(root, O_DIRECTORY | O_PATH | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, root, O_DIRECTORY | O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return cell_err_sys(e, errno, "open state root %s", root);
 	return fd;
@@ -298,7 +298,8 @@ int container_save(struct container *c, struct cell_err *e)
 
 int container_remove_dir(struct container *c, struct cell_err *e)
 {
-	_cleanup_close_ int rootfd = open(c->root, O_DIRECTORY | O_PATH | O_CLOEXEC);
+	_cleanup_close_ int rootfd =
+	    openat(AT_FDCWD, c->root, O_DIRECTORY | O_PATH | O_CLOEXEC);
 	if (rootfd < 0)
 		return cell_err_sys(e, errno, "open %s", c->root);
 	int fd = openat(c->dirfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
@@ -396,7 +397,7 @@ int proc_start_time(pid_t pid, uint64_t *start, char *state)
 {
 	char path[32], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);

@@ -237,7 +237,8 @@ int fs_bind_console(int rootfd, int pty_slave_fd, struct cell_err *e)
 {
 	_cleanup_close_ int own_root = -1;
 	if (rootfd < 0) {
-		own_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		own_root =
+		    openat(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (own_root < 0)
 			return cell_err_sys(e, errno, "open /");
 		rootfd = own_root;

@@ -74,7 +74,7 @@ int fs_idmap_userns_fd(const struct oci_mount *m, struct cell_err *e)
 	if (r == 0) {
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			r = cell_err_sys(e, errno, "open %s", path);
 	}

@@ -149,7 +149,7 @@ int fs_finish_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e)
 {
 	const struct oci_config *c = ctx->config;
 	_cleanup_close_ int rootfd =
-		open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	    openat(AT_FDCWD, "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return cell_err_sys(e, errno, "open /");
 	int r;

@@ -31,11 +31,11 @@ static int move_root(const struct rootfs_ctx *ctx, struct cell_err *e)
 static int pivot(const struct rootfs_ctx *ctx, struct cell_err *e)
 {
 	_cleanup_close_ int oldroot =
-		open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	    openat(AT_FDCWD, "/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (oldroot < 0)
 		return cell_err_sys(e, errno, "open /");
 	_cleanup_close_ int newroot =
-		open(ctx->rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	    openat(AT_FDCWD, ctx->rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (newroot < 0)
 		return cell_err_sys(e, errno, "open %s", ctx->rootfs);
 	if (fchdir(newroot) < 0)

@@ -111,7 +111,7 @@ int fs_prepare_rootfs(const struct rootfs_ctx *ctx, struct cell_err *e)
 		return cell_err_sys(e, errno, "bind rootfs %s onto itself",
 				    ctx->rootfs);
 	_cleanup_close_ int rootfd =
-		open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	    openat(AT_FDCWD, ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return cell_err_sys(e, errno, "open rootfs %s", ctx->rootfs);
 

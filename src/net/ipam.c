@@ -90,7 +90,7 @@ static int ipam_lock(const char *dir, const char *bridge, int *dirfd,
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return cell_err_sys(e, errno, "create %s", dir);
 	_cleanup_close_ int d =
-		open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	    openat(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (d < 0)
 		return cell_err_sys(e, errno, "open %s", dir);
 	char name[PATH_MAX];

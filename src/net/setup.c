@@ -84,7 +84,7 @@ static int open_netns(pid_t pid, int *out, struct cell_err *e)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	*out = open(path, O_RDONLY | O_CLOEXEC);
+	*out = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (*out < 0)
 		return cell_err_sys(e, errno, "open %s", path);
 	return 0;
@@ -428,7 +428,7 @@ int net_gc(const char *root, struct cell_err *e)
 	if (!absroot)
 		return errno == ENOENT ? 0 : cell_err_sys(e, errno, "net gc: %s", root);
 	_cleanup_close_ int rootfd =
-		open(absroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	    openat(AT_FDCWD, absroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return cell_err_sys(e, errno, "net gc: open %s", absroot);
 	struct gc_ctx g = { .rootfd = rootfd, .absroot = absroot };

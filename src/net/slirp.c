@@ -65,7 +65,7 @@ static int proc_stat(pid_t pid, unsigned long long *start, char *state,
 {
 	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
@@ -215,7 +215,7 @@ __attribute__((noreturn)) static void slirp_exec(char *const argv[],
 	if (proc_stat(me.pid, &me.start, NULL, NULL) < 0 ||
 	    write_all(report, &me, sizeof(me)) < 0)
 		_exit(127);
-	int null = open("/dev/null", O_RDONLY);
+	int null = openat(AT_FDCWD, "/dev/null", O_RDONLY);
 	if (ready < 0 || ex < 0 || log < 0 || null < 0 || dup2(null, 0) < 0 ||
 	    dup2(log, 1) < 0 || dup2(log, 2) < 0 || dup2(ready, 3) < 0 ||
 	    dup2(ex, 4) < 0 || (f.dir >= 0 && (dir < 0 || dup2(dir, 5) < 0)))

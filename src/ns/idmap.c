@@ -39,7 +39,7 @@ static int open_proc_pid(pid_t pid, struct cell_err *e)
 {
 	char path[32];
 	snprintf(path, sizeof(path), "/proc/%d", pid);
-	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return cell_err_sys(e, errno, "open %s", path);
 	struct statfs sfs;
@@ -113,7 +113,7 @@ static int run_newidmap(const char *tool, pid_t pid, const struct oci_idmap *m,
 bool ns_in_user_namespace(void)
 {
 	char buf[128] = "";
-	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, "/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);

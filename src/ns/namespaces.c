@@ -46,7 +46,7 @@ int ns_open_paths(const struct oci_linux *l, int fds[OCI_NS_COUNT],
 		const char *path = l->namespaces[t].path;
 		if (!l->namespaces[t].enabled || !path)
 			continue;
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			int err = errno;
 			ns_close_fds(fds);
@@ -99,7 +99,7 @@ int ns_enter_pid_for_children(int target_fd, int *saved, struct cell_err *e)
 	*saved = -1;
 	if (target_fd < 0)
 		return 0;
-	int fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, "/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cell_err_sys(e, errno, "open /proc/self/ns/pid");
 	if (setns(target_fd, CLONE_NEWPID) < 0) {
@@ -142,15 +142,16 @@ int ns_new_time(const struct oci_linux *l, struct cell_err *e)
 			      (long long)l->time_boottime.secs,
 			      l->time_boottime.nanosecs);
 	if (n > 0) {
-		_cleanup_close_ int fd = open("/proc/self/timens_offsets",
-					      O_WRONLY | O_CLOEXEC);
+		_cleanup_close_ int fd =
+		    openat(AT_FDCWD, "/proc/self/timens_offsets",
+			   O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			return cell_err_sys(e, errno, "open timens_offsets");
 		if (write(fd, buf, (size_t)n) != n)
 			return cell_err_sys(e, errno, "linux.timeOffsets: write");
 	}
-	_cleanup_close_ int fd =
-		open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = openat(
+	    AT_FDCWD, "/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cell_err_sys(e, errno, "open time_for_children");
 	if (setns(fd, CLONE_NEWTIME) < 0)
@@ -196,7 +197,8 @@ int ns_apply_sysctl(const struct oci_linux *l, struct cell_err *e)
 	if (l->n_sysctl == 0)
 		return 0;
 	_cleanup_close_ int sys =
-		open("/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	    openat(AT_FDCWD, "/proc/sys",
+		   O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (sys < 0)
 		return cell_err_sys(e, errno, "linux.sysctl: open /proc/sys");
 	struct statfs sfs;

@@ -240,8 +240,8 @@ int sec_seccomp_compile_cached(const struct oci_seccomp *s, const char *key,
 		 (unsigned long long)fnv1a(salt, key));
 
 	mkdir(cache_dir, 0700);
-	_cleanup_close_ int dirfd =
-		open(cache_dir, O_DIRECTORY | O_PATH | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_close_ int dirfd = openat(
+	    AT_FDCWD, cache_dir, O_DIRECTORY | O_PATH | O_CLOEXEC | O_NOFOLLOW);
 	struct stat st;
 	/* Only a root-owned, private directory is trusted with filters. */
 	if (dirfd < 0 || fstat(dirfd, &st) < 0 || !S_ISDIR(st.st_mode) ||

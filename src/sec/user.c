@@ -18,7 +18,7 @@
 static bool setgroups_denied(void)
 {
 	_cleanup_close_ int fd =
-		open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+	    openat(AT_FDCWD, "/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	char buf[16] = { 0 };

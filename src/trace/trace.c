@@ -54,7 +54,8 @@ static int open_trace_file(const struct trace_opts *o, struct cell_err *e)
 	trace_st.path = o->path;
 	if (!strcmp(o->path, "-"))
 		return 0;
-	int fd = open(o->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = openat(AT_FDCWD, o->path,
+			O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return cell_err_sys(e, errno, "--trace %s", o->path);
 	trace_st.fd = fd;

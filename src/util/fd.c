@@ -39,7 +39,7 @@ void fd_close_all_except(unsigned int from, const int *keep, size_t n)
 int proc_status_masks(const char *const *fields, uint64_t *out, size_t n)
 {
 	char buf[4096];
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, "/proc/self/status", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	ssize_t len = read(fd, buf, sizeof(buf) - 1);

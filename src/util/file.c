@@ -23,7 +23,8 @@ int file_read_regular(const char *path, size_t max, char **out, size_t *len,
 		      struct cell_err *e)
 {
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	_cleanup_close_ int fd =
+	    openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return cell_err_sys(e, errno, "open %s", path);
 	struct stat st;

@@ -22,7 +22,8 @@ int log_setup(const char *path, bool json, bool debug)
 	sink.debug = debug;
 	if (!path)
 		return 0;
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	int fd = openat(AT_FDCWD, path,
+			O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -errno;
 	sink.fd = fd;
