@@ -88,7 +88,8 @@ if wants legacy; then
 			tests/integration/console.bats tests/integration/cgroup.bats \
 			tests/integration/crash.bats tests/integration/security.bats \
 			tests/integration/process.bats tests/integration/people.bats \
-			tests/integration/namespaces.bats tests/integration/bad-input.bats
+			tests/integration/namespaces.bats tests/integration/bad-input.bats \
+			tests/integration/builds.bats
 	else
 		echo "no hybrid cgroup2 mount to hide: the integration stage ran this host's own layout"
 		add 0 0 1
