@@ -39,6 +39,8 @@ PKGS := gcc meson ninja-build pkg-config libjansson-dev libseccomp-dev \
 all: build
 
 build: $(BUILD)/build.ninja $(FULL)/build.ninja
+	@[ -f $(BUILD)/musl-static-pie.specs ] || \
+		echo "note: $(BUILD)/ was set up before the static build (glibc): make clean && make"
 	ninja -C $(FULL)
 	ninja -C $(BUILD)
 
