@@ -4,8 +4,10 @@
  * Debian compiles jansson, libcap and libseccomp with _FORTIFY_SOURCE:
  * where the compiler knew a buffer's size, their calls became glibc's
  * __*_chk functions, which take that size too.  musl has none of them.
- * Each one here checks what glibc's checks and then does the plain call;
- * a failed check aborts, as glibc's does.  The rest of what these
+ * Each one here makes glibc's size check and then the plain call; a
+ * failed check aborts, as glibc's does.  (glibc's refusal of %n in a
+ * writable format is not repeated: these libraries' formats are
+ * literals.)  The rest of what these
  * archives call from libc is ISO C and POSIX, which musl has. */
 #include <limits.h>
 #include <stdarg.h>
