@@ -38,9 +38,16 @@ void *dl_load(const char *lib, const struct dl_sym *syms, size_t n,
 
 static char **handoff_argv;
 
+/* Set in the environment of a handoff: a "full runtime" that is a static
+ * build too (a packaging mistake) would otherwise exec itself forever.
+ * The full build drops it, so that nothing it starts inherits it. */
+#define HANDOFF_ENV "CELL_HANDED_OFF"
+
 void dl_handoff_init(char **argv)
 {
 	handoff_argv = argv;
+	if (!dl_static())
+		unsetenv(HANDOFF_ENV);
 }
 
 #ifdef CELL_STATIC
@@ -76,10 +83,17 @@ int dl_handoff(const char *why, struct cell_err *e)
 	int r = full_runtime(path, sizeof(path));
 	if (r < 0)
 		return cell_err_sys(e, -r, "%s needs the full runtime", why);
+	if (getenv(HANDOFF_ENV))
+		return cell_err_msg(e, ELOOP,
+				    "%s needs the full runtime, and %s is a static build too",
+				    why, path);
 	log_debug("%s: handed to the full runtime %s", why, path);
+	if (setenv(HANDOFF_ENV, "1", 1) < 0)
+		return cell_err_sys(e, errno, "%s: handoff", why);
 	execve(path, handoff_argv, environ);
-	return cell_err_sys(e, errno, "%s needs the full runtime %s", why,
-			    path);
+	int err = errno;
+	unsetenv(HANDOFF_ENV);
+	return cell_err_sys(e, err, "%s needs the full runtime %s", why, path);
 #else
 	(void)why;
 	(void)e;

@@ -90,3 +90,17 @@ teardown() {
 	assert_no_state
 	assert_no_cgroup "$CID"
 }
+
+@test "builds: a full runtime that is a static build too is refused, not exec'd again and again" {
+	# an install whose libexec/cell/cell is the static build (a packaging
+	# mistake): the handoff finds it beside bin/cell
+	mkdir -p "$TEST_DIR/inst/bin" "$TEST_DIR/inst/libexec/cell"
+	cp "$RUNTIME" "$TEST_DIR/inst/bin/cell"
+	cp "$RUNTIME" "$TEST_DIR/inst/libexec/cell/cell"
+	local RUNTIME="$TEST_DIR/inst/bin/cell"
+	runtime --systemd-cgroup create -b "$BUNDLE" "$CID"
+	assert_failed_cleanly
+	assert_output_contains "is a static build too"
+	assert_no_state
+	assert_no_leftover_processes
+}
