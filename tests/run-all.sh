@@ -13,6 +13,7 @@ CELL=${CELL:-$top/$BUILD/cell}
 # the full (glibc) build: the unit tests, and valgrind (which cannot follow
 # the static build's malloc)
 FULL=${FULL:-$BUILD/full}
+case $FULL in /*) ;; *) FULL=$top/$FULL ;; esac
 STAGES=${STAGES:-"unit integration legacy asan v2 systemd fuzz"}
 log=$(mktemp -d /tmp/cell-check.XXXXXX)
 passed=0 failed=0 skipped=0
@@ -117,7 +118,7 @@ fi
 
 if wants asan; then
 	stage "valgrind: the CLI paths"
-	out=$(CELL=$top/$FULL/cell sh tests/valgrind.sh 2>&1)
+	out=$(CELL=$FULL/cell sh tests/valgrind.sh 2>&1)
 	echo "$out" | head -40
 	line=$(echo "$out" | grep '^valgrind: [0-9]' | tail -1)
 	set -- $(echo "${line#valgrind: }" | sed 's/[^0-9 ]//g')

@@ -116,8 +116,10 @@ int cmd_update(const struct cli_globals *g, int argc, char **argv)
 	}
 	const char *id = argv[optind];
 	struct cell_err e;
-	/* before -r - reads the caller's stdin: the full runtime reads it */
-	if (container_hand_over(g->root, id, &e) < 0) {
+	/* -r - reads the caller's stdin, which a handoff inside
+	   container_update would have consumed: decided before, here */
+	if (file && !strcmp(file, "-") &&
+	    container_hand_over(g->root, id, &e) < 0) {
 		json_decref(res);
 		return cli_fail("update", id, &e);
 	}

@@ -309,8 +309,8 @@ int container_destroy(struct container *c, struct cgroup *known,
 
 /* A systemd scope (stopped and changed through D-Bus) and a network of
  * cell's own (veth, nftables rules) need libraries only the full runtime
- * loads: in the static build, a command that is to delete or update such
- * a container hands itself over, before it changes anything. */
+ * loads: in the static build, delete and update of such a container hand
+ * the command over once the state is read, before they change anything. */
 static int hand_over_if_needed(const struct container *c, struct cell_err *e)
 {
 	if (!dl_static())
@@ -476,6 +476,8 @@ int container_update(const char *root, const char *id, json_t *resources,
 	struct cgroup *cg = NULL;
 	int r = load_live(root, id, true, &c, &cg, e);
 	if (r < 0)
+		return r;
+	if ((r = hand_over_if_needed(c, e)) < 0)
 		return r;
 	struct oci_resources res;
 	memset(&res, 0, sizeof(res));

@@ -21,6 +21,17 @@ teardown() {
 	teardown_bundle
 }
 
+# assert_pids_max N: every pids.max of the container's cgroups says N
+assert_pids_max() {
+	local d n=0
+	for d in $(find_cgroups "$CID"); do
+		[ -f "$d/pids.max" ] || continue
+		[ "$(cat "$d/pids.max")" = "$1" ] || fail "$d/pids.max: $(cat "$d/pids.max")"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ] || fail "no pids.max for $CID"
+}
+
 @test "builds: the runtime maps no library and no loader while it runs a container" {
 	set_args sleep 30
 	_rt_exec run -b "$BUNDLE" "$CID" </dev/null >/dev/null 2>&1 &
@@ -66,13 +77,7 @@ teardown() {
 	runtime --debug update --pids-limit 50 "$CID"
 	assert_status 0
 	assert_output_contains "a container with a network: handed to the full runtime"
-	local d n=0
-	for d in $(find_cgroups "$CID"); do
-		[ -f "$d/pids.max" ] || continue
-		[ "$(cat "$d/pids.max")" = 50 ] || fail "$d/pids.max: $(cat "$d/pids.max")"
-		n=$((n + 1))
-	done
-	[ "$n" -gt 0 ] || fail "no pids.max for $CID"
+	assert_pids_max 50
 	runtime --debug delete --force "$CID"
 	assert_status 0
 	assert_output_contains "a container with a network: handed to the full runtime"
@@ -103,4 +108,17 @@ teardown() {
 	assert_output_contains "is a static build too"
 	assert_no_state
 	assert_no_leftover_processes
+}
+
+@test "builds: update -r - of a container that is handed over: the full runtime reads the resources from stdin" {
+	start_container
+	echo '{}' >"$TEST_ROOT/$CID/net.json"
+	run bash -c 'echo "{\"pids\": {\"limit\": 40}}" |
+		"$0" --root "$1" --debug update -r - "$2" 3>&-' "$RUNTIME" "$TEST_ROOT" "$CID"
+	assert_status 0
+	assert_output_contains "a container with a network: handed to the full runtime"
+	assert_pids_max 40
+	runtime delete --force "$CID"
+	assert_status 0
+	assert_no_state
 }
